@@ -1,0 +1,6 @@
+"""Registers the step modules (pytest-bdd 9 binds scenarios in steps/test_*.py)."""
+
+pytest_plugins = [
+    "steps.common",
+    "steps.safety",
+]

@@ -1,0 +1,5 @@
+"""Binds features/safety."""
+
+from pytest_bdd import scenarios
+
+scenarios("safety")
