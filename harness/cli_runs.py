@@ -16,7 +16,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.evidence import new_run_id, read_evidence, write_renderings
 from harness.redact import Redactor
 from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
-from harness.runconfig import RunConfig
+from harness.runconfig import RunConfig, SimKnobs
 
 DEFAULT_REPORTS = "reports"
 _STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow", "not_applicable": "dim"}
@@ -57,7 +57,8 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     if kind == "drill":
         guard.check_drill_target(tier)
     if args.backend == "sim":
-        RunConfig(backend="sim", topology=topology, tier=args.tier).sim_options()
+        knobs = SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault))
+        RunConfig(backend="sim", topology=topology, tier=args.tier, sim=knobs).sim_options()
     elif args.sim_fault:
         raise ConfigError("--sim-fault only applies to the sim backend",
                           fix="drop --sim-fault, or use --backend sim")

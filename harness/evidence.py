@@ -279,7 +279,7 @@ def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Pat
     """Redact, validate and write the evidence and its renderings; return the run folder."""
     clean: dict[str, Any] = redactor.data(doc)
     validate(clean)
-    run_dir = Path(reports_dir) / clean["run_id"]
+    run_dir = Path(reports_dir) / str(clean["run_id"])
     run_dir.mkdir(parents=True, exist_ok=True)
     _write_text(run_dir / "evidence.json", json.dumps(clean, indent=2) + "\n")
     write_renderings(clean, run_dir, redactor)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from harness.clock import utcnow
-from harness.evidence import CheckRecord, Journal, StepRecord
 from harness.errors import HarnessError
+from harness.evidence import CheckRecord, Journal, StepRecord
 from harness.progress import Progress
 from harness.redact import Redactor
 from harness.runconfig import RunConfig
@@ -83,7 +83,7 @@ def topology(world: World) -> Topology:
 @pytest.fixture
 def check(request: pytest.FixtureRequest, journal: Journal) -> CheckRecord:
     """The evidence record of the running scenario (detail, links, attachments)."""
-    found = request.node.stash.get(CHECK, None)
+    found: CheckRecord | None = request.node.stash.get(CHECK, None)
     if found is None:
         found = journal.begin_check(request.node.module.__name__, request.node.name)
         request.node.stash[CHECK] = found

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, then, when
 
-from harness import guard, topology as topology_mod
+from harness import guard
+from harness import topology as topology_mod
 from harness.errors import ConfigError, GuardRefusal
 from harness.evidence import CheckRecord
 from harness.topology import Topology
