@@ -24,12 +24,13 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 # Allowed keys per section: key -> (type, required). Required-ness of tier keys depends on
 # the tier kind, see _TIER_REQUIRED.
-_TOP_SECTIONS = ("topology", "rto", "snapshot", "migrations", "tiers")
+_TOP_SECTIONS = ("topology", "rto", "snapshot", "migrations", "gate", "tiers")
 _SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
     "topology": {"name": (str, True), "region": (str, True)},
     "rto": {"application_minutes": (float, True), "data_minutes": (float, True)},
     "snapshot": {"name_template": (str, True)},
     "migrations": {"dir": (str, False), "forward_pattern": (str, False), "down_suffix": (str, False)},
+    "gate": {"billing_globs": (list, False), "github_api_url": (str, False)},
 }
 _TIER_KEYS: dict[str, type] = {
     "kind": str,
@@ -50,7 +51,20 @@ _TIER_KEYS: dict[str, type] = {
     "drill_enabled": bool,
     "aws_profile": str,
     "role_arn": str,
+    "smoke_source": str,
+    "smoke_github_repo": str,
+    "smoke_github_workflow": str,
+    "smoke_github_token_env": str,
+    "webhook_path": str,
+    "webhook_secret_env": str,
+    "webhook_processed_query": str,
 }
+SMOKE_SOURCES = ("builtin", "command", "github")
+GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The processed-count query runs with the event id bound to this parameter.
+EVENT_ID_PARAM = "%(event_id)s"
+_WEBHOOK_KEYS = ("webhook_path", "webhook_secret_env", "webhook_processed_query")
 _TIER_REQUIRED = {
     "aws": ("account_id", "cluster", "service", "task_family", "health_url", "drill_enabled"),
     "local": ("health_url", "drill_enabled"),
@@ -86,6 +100,21 @@ class Tier:
     basic_auth_password_env: str | None = None
     aws_profile: str | None = None
     role_arn: str | None = None
+    # Where the promotion gate reads "smoke green for the validated SHA": the harness's own
+    # smoke (deep health + version), a command writing JUnit XML, or a GitHub Actions workflow.
+    smoke_source: str = "builtin"
+    smoke_github_repo: str | None = None
+    smoke_github_workflow: str | None = None
+    smoke_github_token_env: str = "GITHUB_TOKEN"
+    # The Stripe webhook the gate sends a signed test event to, the env var holding the
+    # signing secret, and the query counting how often an event id was processed.
+    webhook_path: str | None = None
+    webhook_secret_env: str | None = None
+    webhook_processed_query: str | None = None
+
+    @property
+    def has_webhook(self) -> bool:
+        return self.webhook_path is not None
 
     @property
     def is_aws(self) -> bool:
@@ -93,7 +122,8 @@ class Tier:
 
     @property
     def secret_env_names(self) -> tuple[str, ...]:
-        names = (self.basic_auth_password_env, self.dsn_env)
+        names = (self.basic_auth_password_env, self.dsn_env, self.webhook_secret_env,
+                 self.smoke_github_token_env if self.smoke_source == "github" else None)
         return tuple(n for n in names if n)
 
     def resource_names(self) -> dict[str, str]:
@@ -114,6 +144,19 @@ class MigrationsConfig:
     down_suffix: str = ".down.sql"
 
 
+DEFAULT_GITHUB_API = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Promotion-gate settings that are not per tier."""
+
+    # Paths (git pathspec-like globs, `**` for any depth) whose change makes a cycle "touch
+    # billing", so the Stripe webhook idempotency item applies.
+    billing_globs: tuple[str, ...] = ()
+    github_api_url: str = DEFAULT_GITHUB_API
+
+
 @dataclass(frozen=True)
 class Topology:
     name: str
@@ -124,6 +167,7 @@ class Topology:
     tiers: dict[str, Tier]
     migrations: MigrationsConfig
     source: str
+    gate: GateConfig = GateConfig()
 
     def tier(self, name: str) -> Tier:
         try:
@@ -237,6 +281,7 @@ class _Validator:
         rto = self.section(raw, "rto")
         snap = self.section(raw, "snapshot")
         mig = self.section(raw, "migrations")
+        gate = self.gate(self.section(raw, "gate"))
         tiers_raw = raw.get("tiers")
         if not isinstance(tiers_raw, dict) or not tiers_raw:
             raise ConfigError("no tiers defined", where=self.source,
@@ -256,8 +301,20 @@ class _Validator:
             application_rto_s=rto["application_minutes"] * 60,
             data_rto_s=rto["data_minutes"] * 60,
             snapshot_template=snap["name_template"], tiers=tiers,
-            migrations=MigrationsConfig(**mig), source=self.source,
+            migrations=MigrationsConfig(**mig), source=self.source, gate=gate,
         )
+
+    def gate(self, raw: dict[str, Any]) -> GateConfig:
+        globs = raw.get("billing_globs", [])
+        if not all(isinstance(g, str) and g.strip() for g in globs):
+            raise self.error("'gate.billing_globs' must be a list of non-empty strings", "gate",
+                             "billing_globs", 'e.g. billing_globs = ["src/billing/**"]')
+        api = raw.get("github_api_url", DEFAULT_GITHUB_API).rstrip("/")
+        url = urlsplit(api)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise self.error("'gate.github_api_url' is not an http(s) URL", "gate",
+                             "github_api_url", f'e.g. github_api_url = "{DEFAULT_GITHUB_API}"')
+        return GateConfig(billing_globs=tuple(globs), github_api_url=api)
 
     def tier(self, name: str, body: Any) -> Tier:
         section = f"tiers.{name}"
@@ -289,6 +346,7 @@ class _Validator:
             raise self.error(f"'{section}.health_url' is not an http(s) URL", section,
                              "health_url", 'e.g. health_url = "https://staging.example.com"')
         values.setdefault("production", name == "prod")
+        self.gate_keys(section, values)
         if values["production"] and values["drill_enabled"]:
             raise self.error(
                 f"'{section}.drill_enabled' is true on a production tier", section,
@@ -297,6 +355,43 @@ class _Validator:
             raise self.error(f"'{section}' is a local tier but names an AWS account", section,
                              "account_id", "remove account_id, or make it kind = \"aws\"")
         return Tier(name=name, **values)
+
+    def gate_keys(self, section: str, values: dict[str, Any]) -> None:
+        source = values.get("smoke_source", "builtin")
+        if source not in SMOKE_SOURCES:
+            raise self.error(f"'{section}.smoke_source' is '{source}'", section, "smoke_source",
+                             f"use one of: {', '.join(SMOKE_SOURCES)}")
+        if source == "github":
+            for key, example in (("smoke_github_repo", '"owner/app"'),
+                                 ("smoke_github_workflow", '"smoke-suite.yml"')):
+                if key not in values:
+                    raise ConfigError(f"missing '{section}.{key}' (smoke_source is github)",
+                                      where=self.where(section),
+                                      fix=f"add `{key} = {example}` under [{section}]")
+            if not GITHUB_REPO.match(values["smoke_github_repo"]):
+                raise self.error(f"'{section}.smoke_github_repo' must be owner/name", section,
+                                 "smoke_github_repo", 'e.g. smoke_github_repo = "owner/app"')
+        for key in ("smoke_github_token_env", "webhook_secret_env"):
+            if key in values and not ENV_NAME.match(values[key]):
+                raise self.error(f"'{section}.{key}' must name an environment variable", section,
+                                 key, f'e.g. {key} = "HARNESS_STAGING_SECRET" (the name, never '
+                                 "the value)")
+        given = [k for k in _WEBHOOK_KEYS if k in values]
+        if given and len(given) != len(_WEBHOOK_KEYS):
+            missing = next(k for k in _WEBHOOK_KEYS if k not in values)
+            raise ConfigError(f"missing '{section}.{missing}': the webhook keys go together",
+                              where=self.where(section, given[0]),
+                              fix=f"set all of {', '.join(_WEBHOOK_KEYS)} (or none)")
+        if given:
+            if not values["webhook_path"].startswith("/"):
+                raise self.error(f"'{section}.webhook_path' must start with /", section,
+                                 "webhook_path", 'e.g. webhook_path = "/api/webhooks/stripe"')
+            query = values["webhook_processed_query"]
+            if not query.lstrip().lower().startswith("select") or EVENT_ID_PARAM not in query:
+                raise self.error(
+                    f"'{section}.webhook_processed_query' must be a SELECT using {EVENT_ID_PARAM}",
+                    section, "webhook_processed_query",
+                    "e.g. \"SELECT count(*) FROM processed_events WHERE event_id = %(event_id)s\"")
 
     def cross_checks(self, tiers: dict[str, Tier]) -> None:
         prods = [t for t in tiers.values() if t.production]
