@@ -4,6 +4,8 @@ print live progress and the summary table, re-render a run folder."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ from rich.table import Table
 from harness import guard
 from harness.errors import ConfigError, HarnessError
 from harness.evidence import new_run_id, read_evidence, write_renderings
+from harness.gate import GateOptions
 from harness.redact import Redactor
 from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
+from harness.report.gate import github_output, item_link, item_reason, sequencing, verdict_json
+from harness.report.markdown import render_markdown
 from harness.runconfig import RunConfig, SimKnobs
 
 DEFAULT_REPORTS = "reports"
@@ -35,6 +40,10 @@ def register(sub: Any) -> None:
                        help="where run folders are written (default: ./reports)")
         p.add_argument("-v", "--verbose", action="store_true",
                        help="show pytest's own output as well")
+        if name == "gate":
+            GateOptions.add_options(p)
+            p.add_argument("--json", action="store_true",
+                           help="print only the machine-readable verdict (JSON) on stdout")
         p.set_defaults(handler=handler)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
@@ -46,10 +55,18 @@ def _drill(args: argparse.Namespace, console: Console) -> int:
 
 
 def _gate(args: argparse.Namespace, console: Console) -> int:
-    return run_features(args, console, kind="gate", marker="gate")
+    if args.take_snapshot and not args.allow_prod_write:
+        raise ConfigError("--take-snapshot writes to production",
+                          fix="add --allow-prod-write to take the pre-promotion snapshot")
+    if args.backend == "aws" and not (args.cycle and args.sha):
+        raise ConfigError("the gate on real accounts needs the cycle and the validated SHA",
+                          fix="pass --cycle CYCLE --sha SHA (defaults exist only in the sim)")
+    return run_features(args, console, kind="gate", marker="gate",
+                        extra=GateOptions.pytest_args(args), as_json=args.json)
 
 
-def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str) -> int:
+def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
+                 extra: list[str] | None = None, as_json: bool = False) -> int:
     from harness.cli import load_topology, project_root
 
     topology = load_topology(args.topology)
@@ -68,13 +85,17 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     pytest_args = [
         str(root / "steps"), "--rootdir", str(root), "-c", str(root / "pyproject.toml"),
         "-m", marker, "--reports", str(reports), "--run-id", run_id, "--run-kind", kind,
-        *RunConfig.pytest_args(args),
+        *RunConfig.pytest_args(args), *(extra or []),
     ]
-    pytest_args += ["-q", "-rfE"] if args.verbose else ["-p", "no:terminal", "--harness-progress"]
+    if args.verbose:
+        pytest_args += ["-q", "-rfE"]
+    else:
+        pytest_args += ["-p", "no:terminal", *([] if as_json else ["--harness-progress"])]
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
              if args.backend == "sim" else "aws: real accounts")
-    console.print(f"[bold]{kind.upper()}[/] on tier [bold]{tier.name}[/] ({where}) · "
-                  f"topology {topology.name} · run {run_id}")
+    if not as_json:
+        console.print(f"[bold]{kind.upper()}[/] on tier [bold]{tier.name}[/] ({where}) · "
+                      f"topology {topology.name} · run {run_id}")
     code = int(pytest.main(pytest_args))
     run_dir = reports / run_id
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -85,8 +106,11 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                            "no evidence was written",
                            fix="re-run with --verbose to see pytest's output")
     doc = read_evidence(run_dir)
-    print_summary(doc, console)
-    console.print(f"evidence: {_relative(run_dir)}/ (summary.md, evidence.json, junit.xml)")
+    if kind == "gate":
+        publish_gate(doc, run_dir, console, as_json=as_json)
+    else:
+        print_summary(doc, console)
+        console.print(f"evidence: {_relative(run_dir)}/ (summary.md, evidence.json, junit.xml)")
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
                 pytest.ExitCode.USAGE_ERROR):
         return 2
@@ -106,6 +130,44 @@ def print_summary(doc: dict[str, Any], console: Console) -> None:
     console.print(table)
     for m in doc["measurements"]:
         console.print(f"  {measurement_line(m)}")
+
+
+def publish_gate(doc: dict[str, Any], run_dir: Path, console: Console, *,
+                 as_json: bool = False) -> None:
+    """The gate's verdict: on the console (or as JSON), and to GitHub Actions when it runs
+    there (step summary appended, ``verdict=pass|fail`` output)."""
+    if as_json:
+        print(json.dumps(verdict_json(doc, str(run_dir)), indent=2))
+    else:
+        print_gate_summary(doc, console)
+        console.print(f"evidence: {_relative(run_dir)}/ (summary.md, evidence.json, junit.xml)")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as out:
+            out.write(render_markdown(doc) + "\n")
+    output_file = os.environ.get("GITHUB_OUTPUT")
+    if output_file:
+        with open(output_file, "a", encoding="utf-8") as out:
+            out.write(github_output(doc))
+
+
+def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
+    """First line the verdict; then one row per checklist item: status, reason, link or id."""
+    style = "bold green" if doc["verdict"] == "pass" else "bold red"
+    console.print(f"[{style}]{headline(doc)}[/]")
+    table = Table(show_edge=False, pad_edge=False)
+    for col in ("status", "item", "reason", "link / id"):
+        table.add_column(col, overflow="fold")
+    for c in doc["checks"]:
+        link = item_link(c)
+        table.add_row(f"[{_STYLE[c['status']]}]{STATUS_LABEL[c['status']]}[/]", c["name"],
+                      item_reason(c), link["url"] if link else "")
+    console.print(table)
+    rows = sequencing(doc)
+    if rows:
+        console.print("pending prod migrations, in order:")
+        for row in rows:
+            console.print(f"  {row['version']} {row['classification']}: {row['advice']}")
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:

@@ -13,6 +13,7 @@ import pytest
 from harness.clock import utcnow
 from harness.errors import HarnessError
 from harness.evidence import CheckRecord, Journal, StepRecord
+from harness.gate import GateOptions
 from harness.progress import Progress
 from harness.redact import Redactor
 from harness.runconfig import RunConfig
@@ -28,6 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "promotion & rollback verification harness")
     RunConfig.add_options(group)
     RunConfig.add_pytest_only_options(group)
+    GateOptions.add_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
