@@ -278,13 +278,17 @@ def read_evidence(run_dir: Path) -> dict[str, Any]:
 def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Path:
     """Redact, validate and write the evidence and its renderings; return the run folder."""
     from harness.report import render_all
+    from harness.report.history import append_history, history_until, read_history
 
     clean: dict[str, Any] = redactor.data(doc)
     validate(clean)
-    run_dir = Path(reports_dir) / clean["run_id"]
+    run_dir = Path(reports_dir) / str(clean["run_id"])
     run_dir.mkdir(parents=True, exist_ok=True)
     _write_text(run_dir / "evidence.json", json.dumps(clean, indent=2, sort_keys=False) + "\n")
-    for name, text in render_all(clean).items():
+    if clean["kind"] == "drill":
+        append_history(Path(reports_dir), clean)  # idempotent: a re-render adds no row
+    history = history_until(read_history(Path(reports_dir)), clean)
+    for name, text in render_all(clean, history).items():
         _write_text(run_dir / name, redactor.text(text))
     point_latest(Path(reports_dir), run_dir)
     return run_dir
