@@ -46,7 +46,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 out += ["", "```", c["error"].rstrip(), "```"]
             if c["detail"]:
                 out += ["", c["detail"].rstrip()]
-            out += [f"- [{_cell(l['label'])}]({l['url']})" for l in c["links"]]
+            out += [f"- [{_cell(link['label'])}]({link['url']})" for link in c["links"]]
             out.append("")
         out.append("</details>")
     return "\n".join(out).rstrip() + "\n"
