@@ -56,6 +56,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     tier = topology.tier(args.tier)
     if kind == "drill":
         guard.check_drill_target(tier)
+        if not tier.is_aws:
+            raise ConfigError(
+                f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
+                fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
     if args.backend == "sim":
         knobs = SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault))
         RunConfig(backend="sim", topology=topology, tier=args.tier, sim=knobs).sim_options()
