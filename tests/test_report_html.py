@@ -221,3 +221,12 @@ def test_the_url_scanner_sees_attributes_and_css() -> None:
     assert referenced_urls(page) == ["https://a.test/x?b=1&c=2", "//cdn.test/i.png",
                                      "https://f.test/bg.png", "https://i.test/s.css",
                                      "https://s.test/i.svg"]
+
+
+def test_history_without_any_rto_has_no_trend_chart() -> None:
+    doc = fixture("gate")
+    row = history_row(fixture("sim-drill"))
+    row["rto"] = {"application RTO": None, "data RTO": None}
+    page = render_html(doc, [row])
+    assert 'id="history"' in page and '<svg class="trend"' not in page
+    assert "None of the 1 drill(s) up to this run measured an RTO yet." in page

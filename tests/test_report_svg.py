@@ -124,3 +124,12 @@ def test_trend_states_a_target_far_above_the_measured_values() -> None:
     breached = history_row(fixture("aws-drill-failed"))
     assert svg.count("<polyline") == 0
     assert 'class="target"' in trend_svg([breached, row], row["run_id"])
+
+
+def test_an_rto_no_drill_measured_is_a_sentence_not_an_empty_panel() -> None:
+    row = history_row(fixture("sim-drill"))
+    row["rto"]["data RTO"] = None
+    svg = trend_svg([row], row["run_id"])
+    assert "not measured by any of these 1 drill(s)" in svg
+    assert svg.count('class="paneltitle"') == 2 and svg.count('class="dot') == 1
+    assert tag_problems(svg) == []

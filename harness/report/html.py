@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from harness.report.format import STATUS_LABEL, headline, one_line, seconds, short_seconds
 from harness.report.history import RTO_NAMES, HistoryRow, trend_columns
-from harness.report.svg import timeline_caption, timeline_svg, trend_svg
+from harness.report.svg import has_trend, timeline_caption, timeline_svg, trend_svg
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,6 @@ def render_html(doc: dict[str, Any], history: Sequence[HistoryRow] = ()) -> str:
         history=rows,
         history_table=trend_columns(rows),
         rto_names=RTO_NAMES,
-        trend=Markup(trend_svg(rows, doc["run_id"])) if rows else None,
+        trend=Markup(trend_svg(rows, doc["run_id"])) if has_trend(rows) else None,
         run_duration=seconds(elapsed) if elapsed >= 0 else "",
     )

@@ -155,82 +155,101 @@ def timeline_svg(m: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
+def has_trend(rows: Sequence[HistoryRow]) -> bool:
+    """True when at least one drill measured at least one RTO (else a trend is empty)."""
+    return any(point is not None for row in rows for point in row["rto"].values())
+
+
 def trend_svg(rows: Sequence[HistoryRow], current_run_id: str | None = None) -> str:
     """One small panel per RTO (measured seconds per past drill, oldest left); the target is
-    a line when it fits the panel's scale and a note when it is far above it."""
-    panel_h, gap = 150.0, 26.0
-    height = len(RTO_NAMES) * (panel_h + gap)
+    a line when it fits the panel's scale and a note when it is far above it. An RTO no
+    drill measured gets one line of text instead of an empty panel."""
+    measured = {name: any(r["rto"].get(name) is not None for r in rows) for name in RTO_NAMES}
+    heights = [_PANEL_H if measured[name] else _EMPTY_H for name in RTO_NAMES]
     out = [
-        f'<svg class="trend" viewBox="0 0 {WIDTH} '
-        f'{_f(height)}" width="100%" role="img" aria-label="RTO trend across drills">',
+        f'<svg class="trend" viewBox="0 0 {WIDTH} {_f(sum(heights))}" width="100%" '
+        'role="img" aria-label="RTO trend across drills">',
         f"<title>Measured RTOs of the last {len(rows)} drills, oldest left</title>",
     ]
+    y0 = 18.0
+    for name, height in zip(RTO_NAMES, heights, strict=True):
+        if measured[name]:
+            out += _trend_panel(rows, name, y0, current_run_id)
+        else:
+            out.append(_text(8, y0, name, "paneltitle"))
+            out.append(_text(8, y0 + 20, f"not measured by any of these {len(rows)} drill(s)",
+                             "missing"))
+        y0 += height
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+_PANEL_H, _EMPTY_H = 176.0, 50.0
+
+
+def _trend_panel(rows: Sequence[HistoryRow], name: str, y0: float,
+                 current_run_id: str | None) -> list[str]:
     left, right = 64.0, _RIGHT - 8
+    y1 = y0 + _PANEL_H - 66
     n = len(rows)
     every = max(1, math.ceil(n / 8))
 
     def px(i: int) -> float:
         return (left + right) / 2 if n == 1 else left + (right - left) * i / (n - 1)
 
-    for index, name in enumerate(RTO_NAMES):
-        y0 = index * (panel_h + gap) + 18
-        y1 = y0 + panel_h - 40
-        points = [(i, r["rto"].get(name)) for i, r in enumerate(rows)]
-        values = [p["seconds"] for _, p in points if p is not None]
-        targets = sorted({p["target_seconds"] for _, p in points
-                          if p is not None and p["target_seconds"] is not None})
-        target = targets[-1] if targets else None
-        top_value = max(values, default=1.0)
-        target_fits = target is not None and target <= top_value * BREAK_RATIO
-        ymax = max(top_value, target if target_fits and target is not None else 0.0) * 1.15
-        step = time_step(ymax, 4)
-        ymax = step * math.ceil(ymax / step)
+    points = [(i, r["rto"].get(name)) for i, r in enumerate(rows)]
+    values = [p["seconds"] for _, p in points if p is not None]
+    targets = sorted({p["target_seconds"] for _, p in points
+                      if p is not None and p["target_seconds"] is not None})
+    target = targets[-1] if targets else None
+    top_value = max(values) or 1.0
+    target_fits = target is not None and target <= top_value * BREAK_RATIO
+    ymax = max(top_value, target if target_fits and target is not None else 0.0) * 1.15
+    step = time_step(ymax, 4)
+    ymax = step * math.ceil(ymax / step)
 
-        def py(v: float, y1: float = y1, y0: float = y0, ymax: float = ymax) -> float:
-            return y1 - (y1 - y0 - 14) * v / ymax
+    def py(v: float) -> float:
+        return y1 - (y1 - y0 - 14) * v / ymax
 
-        out.append(_text(left - 56, y0 - 4, name, "paneltitle"))
-        if target is not None:
-            note = (f"target {short_seconds(target)}" if target_fits else
-                    f"target {short_seconds(target)}, off scale "
-                    f"({target / top_value:,.0f}× the highest measured)")
-            out.append(_text(right, y0 - 4, note, "targetlabel", "end"))
-            if target_fits:
-                out.append(f'<line class="target" x1="{_f(left)}" y1="{_f(py(target))}" '
-                           f'x2="{_f(right)}" y2="{_f(py(target))}"/>')
-        out.append(f'<line class="axis" x1="{_f(left)}" y1="{_f(y1)}" x2="{_f(right)}" '
-                   f'y2="{_f(y1)}"/>')
-        for k in range(round(ymax / step) + 1):
-            v = k * step
-            out.append(f'<line class="grid" x1="{_f(left)}" y1="{_f(py(v))}" x2="{_f(right)}" '
-                       f'y2="{_f(py(v))}"/>')
-            out.append(_text(left - 6, py(v) + 4, short_seconds(v), "ticklabel", "end"))
-        segment: list[str] = []
-        for i, point in points:
-            if point is None:
-                if len(segment) > 1:
-                    out.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
-                segment = []
-                out.append(_text(px(i), y1 - 4, "–", "missing", "middle"))
-                continue
-            segment.append(f"{_f(px(i))},{_f(py(point['seconds']))}")
-        if len(segment) > 1:
-            out.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
-        for i, point in points:
-            row = rows[i]
-            if i % every == 0 or i == n - 1 or row["run_id"] == current_run_id:
-                anchor = ("middle" if n == 1 else "start" if i == 0
-                          else "end" if i == n - 1 else "middle")
-                out.append(_text(px(i), y1 + 16, row["date"][:10], "ticklabel", anchor))
-            if point is None:
-                continue
-            cls = "ok" if point["met"] else "bad"
-            x, y = px(i), py(point["seconds"])
-            if row["run_id"] == current_run_id:
-                out.append(f'<circle class="current" cx="{_f(x)}" cy="{_f(y)}" r="7"/>')
-                out.append(_text(x, y - 11, short_seconds(point["seconds"]), "phase", "middle"))
-            out.append(f'<circle class="dot {cls}" cx="{_f(x)}" cy="{_f(y)}" r="4">'
-                       f"<title>{escape(row['run_id'])}: {escape(short_seconds(point['seconds']))}"
-                       "</title></circle>")
-    out.append("</svg>")
-    return "\n".join(out)
+    out = [_text(8, y0 - 4, name, "paneltitle")]
+    if target is not None:
+        note = (f"target {short_seconds(target)}" if target_fits else
+                f"target {short_seconds(target)}, off scale "
+                f"({target / top_value:,.0f}× the highest measured)")
+        out.append(_text(right, y0 - 4, note, "targetlabel", "end"))
+        if target_fits:
+            out.append(f'<line class="target" x1="{_f(left)}" y1="{_f(py(target))}" '
+                       f'x2="{_f(right)}" y2="{_f(py(target))}"/>')
+    out.append(f'<line class="axis" x1="{_f(left)}" y1="{_f(y1)}" x2="{_f(right)}" '
+               f'y2="{_f(y1)}"/>')
+    for k in range(round(ymax / step) + 1):
+        v = k * step
+        out.append(f'<line class="grid" x1="{_f(left)}" y1="{_f(py(v))}" x2="{_f(right)}" '
+                   f'y2="{_f(py(v))}"/>')
+        out.append(_text(left - 6, py(v) + 4, short_seconds(v), "ticklabel", "end"))
+    segment: list[str] = []
+    for i, point in points:
+        if point is None:
+            if len(segment) > 1:
+                out.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
+            segment = []
+            out.append(_text(px(i), y1 - 4, "–", "missing", "middle"))
+            continue
+        segment.append(f"{_f(px(i))},{_f(py(point['seconds']))}")
+    if len(segment) > 1:
+        out.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
+    for i, point in points:
+        row = rows[i]
+        if i % every == 0 or i == n - 1 or row["run_id"] == current_run_id:
+            anchor = "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
+            out.append(_text(px(i), y1 + 16, row["date"][:10], "ticklabel", anchor))
+        if point is None:
+            continue
+        x, y = px(i), py(point["seconds"])
+        if row["run_id"] == current_run_id:
+            out.append(f'<circle class="current" cx="{_f(x)}" cy="{_f(y)}" r="7"/>')
+            out.append(_text(x, y - 11, short_seconds(point["seconds"]), "phase", "middle"))
+        out.append(f'<circle class="dot {"ok" if point["met"] else "bad"}" cx="{_f(x)}" '
+                   f'cy="{_f(y)}" r="4"><title>{escape(row["run_id"])}: '
+                   f'{escape(short_seconds(point["seconds"]))}</title></circle>')
+    return out
