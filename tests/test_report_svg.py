@@ -133,3 +133,18 @@ def test_an_rto_no_drill_measured_is_a_sentence_not_an_empty_panel() -> None:
     assert "not measured by any of these 1 drill(s)" in svg
     assert svg.count('class="paneltitle"') == 2 and svg.count('class="dot') == 1
     assert tag_problems(svg) == []
+
+
+def test_trend_date_labels_do_not_crowd() -> None:
+    base = history_row(fixture("sim-drill"))
+    rows = []
+    for i in range(20):
+        row = history_row(fixture("sim-drill"))
+        row["run_id"], row["date"] = f"r{i}", f"2026-01-{i + 1:02d}T00:00:00.000Z"
+        rows.append(row)
+    svg = trend_svg(rows, base["run_id"])
+    panel = svg[: svg.index("data RTO")]
+    xs = [float(x) for x in re.findall(r'<text x="([\d.]+)" y="[\d.]+" class="ticklabel" '
+                                       r'text-anchor="\w+">2026-', panel)]
+    assert 5 <= len(xs) <= 9 and "2026-01-20" in panel
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) > 70

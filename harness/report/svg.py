@@ -240,7 +240,8 @@ def _trend_panel(rows: Sequence[HistoryRow], name: str, y0: float,
         out.append(f'<polyline class="series" points="{" ".join(segment)}"/>')
     for i, point in points:
         row = rows[i]
-        if i % every == 0 or i == n - 1 or row["run_id"] == current_run_id:
+        # Every k-th date, the last one always, and none crowding the last one.
+        if (i % every == 0 and n - 1 - i >= every) or i == n - 1:
             anchor = "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
             out.append(_text(px(i), y1 + 16, row["date"][:10], "ticklabel", anchor))
         if point is None:
