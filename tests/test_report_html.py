@@ -230,3 +230,10 @@ def test_history_without_any_rto_has_no_trend_chart() -> None:
     page = render_html(doc, [row])
     assert 'id="history"' in page and '<svg class="trend"' not in page
     assert "None of the 1 drill(s) up to this run measured an RTO yet." in page
+
+
+def test_relative_links_to_the_run_files_and_checks() -> None:
+    page = render_html(fixture("sim-drill"))
+    urls = referenced_urls(page)
+    assert {"evidence.json", "summary.md", "junit.xml", "#c002", "#c004"} <= set(urls)
+    assert 'id="c002"' in page
