@@ -149,3 +149,11 @@ def test_trend_date_labels_do_not_crowd() -> None:
                                        r'text-anchor="\w+">2026-', panel)]
     assert 5 <= len(xs) <= 9 and "2026-01-20" in panel
     assert min(b - a for a, b in itertools.pairwise(xs)) > 70
+
+
+def test_degenerate_measurements_still_draw() -> None:
+    for m in (_m(0.0, None, []), _m(0.0, 900.0, []), _m(3.0, 0.0, [("a", -1.0)]),
+              _m(5.0, 900.0, [("same", 5.0), ("same", 5.0)])):
+        svg = timeline_svg(m)
+        assert tag_problems(svg) == [] and "nan" not in svg.lower() and "inf" not in svg
+        assert len(_marks(svg)) >= 1
