@@ -237,3 +237,13 @@ def test_relative_links_to_the_run_files_and_checks() -> None:
     urls = referenced_urls(page)
     assert {"evidence.json", "summary.md", "junit.xml", "#c002", "#c004"} <= set(urls)
     assert 'id="c002"' in page
+
+
+def test_a_drill_missing_an_rto_says_so_in_the_summary() -> None:
+    doc = fixture("sim-drill")
+    assert 'id="unmeasured"' not in render_html(doc)
+    doc["measurements"] = doc["measurements"][:1]
+    page = render_html(doc)
+    header = page[: page.index("</header>")]
+    assert "Not measured in this run: data RTO." in header
+    assert 'id="unmeasured"' not in render_html(fixture("gate"))
