@@ -4,13 +4,14 @@ byte by `harness report`, which appends no history; `harness history` lists the 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from report_support import fixture
+from report_support import evidence_links, fixture, is_external, referenced_urls, tag_problems
 
 from harness.cli import main
 from harness.report.history import HISTORY_FILE, append_history
@@ -39,6 +40,10 @@ def test_drill_then_report_reproduces_the_same_files(tmp_path: Path) -> None:
     before, history = digests(latest), (reports / HISTORY_FILE).read_bytes()
     assert {"evidence.json", "summary.md", "junit.xml", "report.html"} <= set(before)
     assert len(history.splitlines()) == 1
+    page = (latest / "report.html").read_text()
+    doc = json.loads((latest / "evidence.json").read_text())
+    assert tag_problems(page) == []
+    assert {u for u in referenced_urls(page) if is_external(u)} <= evidence_links(doc)
 
     again = harness("report", str(latest))
     assert again.returncode == 0, again.stdout + again.stderr
