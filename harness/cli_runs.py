@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness import guard
+from harness.cli_report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence import new_run_id, read_evidence, write_renderings
 from harness.gate import GateOptions
@@ -40,6 +41,7 @@ def register(sub: Any) -> None:
                        help="where run folders are written (default: ./reports)")
         p.add_argument("-v", "--verbose", action="store_true",
                        help="show pytest's own output as well")
+        add_screenshot_option(p)
         if name == "gate":
             GateOptions.add_options(p)
             p.add_argument("--json", action="store_true",
@@ -47,6 +49,7 @@ def register(sub: Any) -> None:
         p.set_defaults(handler=handler)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
+    add_screenshot_option(rep)
     rep.set_defaults(handler=_report)
 
 
@@ -73,6 +76,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     tier = topology.tier(args.tier)
     if kind == "drill":
         guard.check_drill_target(tier)
+        if not tier.is_aws:
+            raise ConfigError(
+                f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
+                fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
     if args.backend == "sim":
         knobs = SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault))
         RunConfig(backend="sim", topology=topology, tier=args.tier, sim=knobs).sim_options()
@@ -110,7 +117,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
         publish_gate(doc, run_dir, console, as_json=as_json)
     else:
         print_summary(doc, console)
-        console.print(f"evidence: {_relative(run_dir)}/ (summary.md, evidence.json, junit.xml)")
+        console.print(f"evidence: {_relative(run_dir)}/ "
+                      "(report.html, summary.md, evidence.json, junit.xml)")
+    if maybe_screenshot(args, run_dir, console):
+        return 2
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
                 pytest.ExitCode.USAGE_ERROR):
         return 2
@@ -140,7 +150,8 @@ def publish_gate(doc: dict[str, Any], run_dir: Path, console: Console, *,
         print(json.dumps(verdict_json(doc, str(run_dir)), indent=2))
     else:
         print_gate_summary(doc, console)
-        console.print(f"evidence: {_relative(run_dir)}/ (summary.md, evidence.json, junit.xml)")
+        console.print(f"evidence: {_relative(run_dir)}/ "
+                      "(report.html, summary.md, evidence.json, junit.xml)")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as out:
@@ -176,6 +187,8 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     written = write_renderings(doc, run_dir, Redactor.from_env())
     print_summary(doc, console)
     console.print("re-rendered: " + ", ".join(p.name for p in written))
+    if maybe_screenshot(args, run_dir, console):
+        return 2
     return 0 if doc["verdict"] == "pass" else 1
 
 
