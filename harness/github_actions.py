@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.errors import CheckFailed, ConfigError
+from harness.smoke import SmokeResult
+from harness.topology import Tier
 
 API_VERSION = "2022-11-28"
 TIMEOUT_S = 10.0
@@ -184,3 +187,30 @@ def _run(raw: Mapping[str, Any]) -> WorkflowRun:
                        status=str(raw["status"]), conclusion=raw.get("conclusion"),
                        head_sha=str(raw["head_sha"]), html_url=str(raw.get("html_url", "")),
                        created_at=str(raw.get("created_at", "")))
+
+
+class GitHubSmoke:
+    """The smoke source reading GitHub Actions (``smoke_source = "github"``)."""
+
+    def __init__(self, tier: Tier, api_url: str, *, env: Mapping[str, str] | None = None,
+                 timeout_s: float = TIMEOUT_S) -> None:
+        if not (tier.smoke_github_repo and tier.smoke_github_workflow):
+            raise ConfigError(f"tier '{tier.name}' reads smoke results from GitHub but names no "
+                              "repository or workflow",
+                              fix=f"set smoke_github_repo and smoke_github_workflow under "
+                                  f"[tiers.{tier.name}]")
+        self.repo, self.workflow = tier.smoke_github_repo, tier.smoke_github_workflow
+        self.name = f"GitHub Actions workflow {self.workflow} in {self.repo}"
+        self.client = GitHubClient(api_url, token_from_env(tier.smoke_github_token_env, env),
+                                   timeout_s=timeout_s)
+
+    def run(self, expected_sha: str | None) -> SmokeResult:
+        if not expected_sha:
+            raise ConfigError("the GitHub smoke source needs the validated SHA",
+                              fix="pass --sha (the commit the smoke suite ran against)")
+        started = time.monotonic()
+        verdict = smoke_runs(self.client, self.repo, self.workflow, expected_sha)
+        return SmokeResult(self.name, verdict.ok, verdict.reason,
+                           () if verdict.ok else (verdict.reason,),
+                           () if verdict.ok else ("tests",), verdict.link,
+                           time.monotonic() - started)

@@ -1,0 +1,140 @@
+"""Steps for features/gate: the promotion gate, one scenario per checklist item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pytest_bdd import given, then, when
+
+from harness import billing, gate, gate_migrations
+from harness.db.providers import PostgresServer, open_postgres
+from harness.errors import CheckFailed
+from harness.evidence import CheckRecord, Journal
+from harness.gate import GateOptions, GateRun, ItemResult
+from harness.gate_migrations import CycleMigrations
+from harness.report.gate import SEQUENCING
+from harness.runconfig import RunConfig
+from harness.world import World
+
+
+def record(check: CheckRecord, result: ItemResult) -> None:
+    """Put an item's result into the evidence; a failed item fails the scenario."""
+    __tracebackhide__ = True
+    check.note(result.reason)
+    for line in result.details:
+        check.note(line)
+    if result.link is not None:
+        check.link(*result.link)
+    if result.table:
+        check.attach(SEQUENCING, "table", [dict(row) for row in result.table])
+    if result.status == "not_applicable":
+        check.status = "not_applicable"
+    if result.status == "failed":
+        raise CheckFailed(result.reason, fix=result.fix)
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def gate_options(pytestconfig: pytest.Config) -> GateOptions:
+    return GateOptions.from_pytest(pytestconfig)
+
+
+@pytest.fixture
+def sim_cycle(world: World, _world_session: Any, gate_options: GateOptions) -> Any:
+    """In the sim: the cycle the sim stages (migrations, smoke run, snapshot, webhook), with
+    the faults asked for. None on real accounts."""
+    if _world_session is None:
+        return None
+    from harness.sim.gate_cycle import prepare
+
+    return prepare(_world_session, world, gate_options)
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres(_world_session: Any) -> Iterator[PostgresServer]:
+    """Where scratch copies go: the sim's own server, else a local embedded one."""
+    if _world_session is not None:
+        yield _world_session.dataplane.server
+        return
+    server = open_postgres()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+@given("the cycle under evaluation", target_fixture="gate_run")
+def cycle_under_evaluation(world: World, run_config: RunConfig, gate_options: GateOptions,
+                           sim_cycle: Any, journal: Journal, check: CheckRecord) -> GateRun:
+    run = gate.resolve_run(world, run_config.cycle, run_config.sha, gate_options, sim_cycle)
+    journal.cycle, journal.sha = run.cycle, run.sha
+    for line in run.notes:
+        journal.add_note(line)
+    return run
+
+
+@when("staging's deep health is checked with its basic-auth credentials", target_fixture="item")
+def staging_deep_health(world: World) -> ItemResult:
+    return gate.staging_health(world.tier("staging"))
+
+
+@then("staging reports itself healthy")
+@then("the smoke suite passed for exactly that SHA")
+@then("it is a manual snapshot named for this cycle and it is available")
+@then("both deliveries are acknowledged and the event is processed exactly once")
+def item_green(item: ItemResult, check: CheckRecord) -> None:
+    record(check, item)
+
+
+@when("the smoke results for the validated SHA are read from the configured source",
+      target_fixture="item")
+def smoke_results(world: World, gate_run: GateRun) -> ItemResult:
+    return gate.smoke(world.topology, world.tier("staging"), gate_run.sha)
+
+
+@given("the migrations this cycle adds on top of prod", target_fixture="cycle_migrations")
+def migrations_of_the_cycle(world: World, gate_run: GateRun) -> CycleMigrations:
+    return gate.read_cycle(world, gate_run)
+
+
+@then("each of them is recorded in staging's migration table")
+def recorded_on_staging(cycle_migrations: CycleMigrations, check: CheckRecord) -> None:
+    record(check, gate_migrations.recorded_on_staging(cycle_migrations))
+
+
+@then("running their downs and then the migrations again on a scratch copy of staging's schema gives staging's schema back")
+def downs_exercised(world: World, cycle_migrations: CycleMigrations, check: CheckRecord,
+                    scratch_postgres: PostgresServer) -> None:
+    staging_dsn = world.databases.source_dsn(world.tier("staging"))
+    record(check, gate_migrations.downs_exercised(cycle_migrations, staging_dsn, scratch_postgres))
+
+
+@then("each pending migration has a down ready to run")
+def downs_ready(cycle_migrations: CycleMigrations, check: CheckRecord) -> None:
+    record(check, gate_migrations.downs_ready(cycle_migrations))
+
+
+@then("each is classified, with the order it must be applied in relative to the deploy")
+def classified(cycle_migrations: CycleMigrations, check: CheckRecord) -> None:
+    record(check, gate_migrations.sequencing(cycle_migrations))
+
+
+@given("whether the cycle touched billing", target_fixture="billing_decision")
+def touched_billing(world: World, gate_run: GateRun) -> billing.BillingDecision:
+    return gate.billing_decision(world, gate_run)
+
+
+@when("a signed test event is delivered twice to staging's webhook", target_fixture="item")
+def deliver_twice(world: World, gate_run: GateRun,
+                  billing_decision: billing.BillingDecision) -> ItemResult:
+    return gate.webhook_item(world, gate_run, billing_decision)
+
+
+@when("the pre-promotion snapshot of prod for this cycle is looked up", target_fixture="item")
+def pre_promotion_snapshot(world: World, gate_run: GateRun) -> ItemResult:
+    return gate.snapshot_item(world, gate_run)
