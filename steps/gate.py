@@ -42,15 +42,28 @@ def gate_options(pytestconfig: pytest.Config) -> GateOptions:
     return GateOptions.from_pytest(pytestconfig)
 
 
+@pytest.fixture(scope="session")
+def _gate_stage(_world_session: Any) -> Iterator[Any]:
+    """In the sim: what the staged cycle keeps for the session (GitHub stand-in, migrations)."""
+    if _world_session is None:
+        yield None
+        return
+    from harness.sim.gate_cycle import GateStage
+
+    stage = GateStage(_world_session.options.faults)
+    try:
+        yield stage
+    finally:
+        stage.close()
+
+
 @pytest.fixture
-def sim_cycle(world: World, _world_session: Any, gate_options: GateOptions) -> Any:
+def sim_cycle(world: World, _world_session: Any, _gate_stage: Any) -> Any:
     """In the sim: the cycle the sim stages (migrations, smoke run, snapshot, webhook), with
     the faults asked for. None on real accounts."""
-    if _world_session is None:
+    if _gate_stage is None:
         return None
-    from harness.sim.gate_cycle import prepare
-
-    return prepare(_world_session, world, gate_options)
+    return _gate_stage.prepare(_world_session, world)
 
 
 @pytest.fixture(scope="session")

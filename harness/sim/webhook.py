@@ -11,11 +11,7 @@ import psycopg
 
 from harness import stripe_signature
 
-BILLING_EVENTS_DDL = (
-    "CREATE TABLE IF NOT EXISTS billing_events (id bigserial PRIMARY KEY, "
-    "stripe_event_id text NOT NULL, type text NOT NULL, "
-    "received_at timestamptz NOT NULL DEFAULT now())"
-)
+# The table comes from the sim's migrations (create_billing_events).
 
 
 @dataclass

@@ -1,0 +1,1 @@
+ALTER TABLE organisations RENAME COLUMN display_name TO name;
