@@ -1,0 +1,7 @@
+"""Registers the step modules (pytest-bdd 9 binds scenarios in steps/test_*.py)."""
+
+pytest_plugins = [
+    "steps.common",
+    "steps.safety",
+    "steps.drill",
+]

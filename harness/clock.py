@@ -1,0 +1,140 @@
+"""Monotonic stopwatch, polling with an interval and a deadline, and Measurement records.
+
+Every time the harness reports comes from ``time.monotonic()`` around the real operation;
+the poll interval is recorded as the measurement's resolution.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A named instant inside a measured operation, as seconds since its start."""
+
+    name: str
+    offset_s: float
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A timed operation compared with its target (e.g. an RTO)."""
+
+    name: str
+    seconds: float
+    target_seconds: float | None
+    resolution_seconds: float
+    started_at: datetime
+    phases: tuple[Phase, ...] = ()
+    completed: bool = True
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        """Met = the operation completed and, when there is a target, within it."""
+        if not self.completed:
+            return False
+        return self.target_seconds is None or self.seconds <= self.target_seconds
+
+
+class Stopwatch:
+    """Starts at construction; ``mark`` records phases; ``measure`` freezes a Measurement."""
+
+    def __init__(self) -> None:
+        self.started_at = utcnow()
+        self._t0 = time.monotonic()
+        self._phases: list[Phase] = []
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._t0
+
+    def mark(self, name: str, at: float | None = None) -> float:
+        """Record phase ``name`` now, or at monotonic time ``at`` (seconds since the epoch of
+        ``time.monotonic``) when the instant was observed earlier."""
+        offset = (at - self._t0) if at is not None else self.elapsed()
+        self._phases.append(Phase(name, round(offset, 4)))
+        return offset
+
+    @property
+    def phases(self) -> tuple[Phase, ...]:
+        return tuple(self._phases)
+
+    def measure(
+        self,
+        name: str,
+        *,
+        target_seconds: float | None,
+        resolution_seconds: float,
+        seconds: float | None = None,
+        completed: bool = True,
+        note: str = "",
+    ) -> Measurement:
+        return Measurement(
+            name=name,
+            seconds=round(self.elapsed() if seconds is None else seconds, 4),
+            target_seconds=target_seconds,
+            resolution_seconds=resolution_seconds,
+            started_at=self.started_at,
+            phases=self.phases,
+            completed=completed,
+            note=note,
+        )
+
+
+@dataclass(frozen=True)
+class PollOutcome(Generic[T]):
+    succeeded: bool
+    elapsed: float
+    attempts: int
+    last: T | None
+    # Monotonic instant of the first successful probe (None when it never succeeded).
+    succeeded_at: float | None = None
+    history: tuple[T, ...] = field(default=(), repr=False)
+
+
+def poll_until(
+    probe: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    interval: float,
+    deadline_s: float,
+    on_attempt: Callable[[T, float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PollOutcome[T]:
+    """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
+
+    Never raises on a deadline: the caller decides what a miss means (e.g. RTO breached).
+    """
+    if interval <= 0 or deadline_s <= 0:
+        raise ValueError("interval and deadline_s must be positive")
+    t0 = time.monotonic()
+    attempts = 0
+    last: T | None = None
+    while True:
+        attempt_at = time.monotonic()
+        last = probe()
+        attempts += 1
+        now = time.monotonic()
+        if on_attempt is not None:
+            on_attempt(last, now - t0)
+        if done(last):
+            return PollOutcome(True, now - t0, attempts, last, succeeded_at=attempt_at)
+        if now - t0 >= deadline_s:
+            return PollOutcome(False, now - t0, attempts, last)
+        next_at = attempt_at + interval
+        sleep(max(0.0, min(next_at, t0 + deadline_s) - time.monotonic()))

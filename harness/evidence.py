@@ -1,0 +1,313 @@
+"""The evidence journal: the one writer of a run's record.
+
+Checks, steps and measurements are appended while the run goes; ``write_run`` redacts,
+validates against the packaged JSON Schema and writes ``reports/<run-id>/evidence.json``
+plus the renderings, then points ``reports/latest`` at the run. Renderers read the journal;
+the journal never reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+
+from harness import __version__
+from harness.clock import Measurement, iso, utcnow
+from harness.errors import HarnessError
+from harness.redact import Redactor
+
+SCHEMA_VERSION = 1
+Status = Literal["passed", "failed", "skipped", "not_applicable"]
+PASSING: frozenset[str] = frozenset({"passed", "skipped", "not_applicable"})
+
+
+def load_schema() -> dict[str, Any]:
+    text = resources.files("harness").joinpath(f"schemas/evidence-v{SCHEMA_VERSION}.json")
+    schema: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+    return schema
+
+
+def new_run_id(kind: str, now: datetime | None = None) -> str:
+    stamp = (now or utcnow()).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{kind}-{secrets.token_hex(2)}"
+
+
+def tool_versions() -> dict[str, str]:
+    versions = {"harness": __version__, "python": platform.python_version()}
+    for dist in ("pytest", "pytest-bdd", "boto3", "moto", "psycopg", "sqlparse", "pgserver"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@dataclass
+class StepRecord:
+    keyword: str
+    text: str
+    started: datetime
+    finished: datetime | None = None
+    duration_s: float = 0.0
+    status: Status = "passed"
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        finished = self.finished or self.started
+        return {
+            "keyword": self.keyword,
+            "text": self.text,
+            "status": self.status,
+            "started_at": iso(self.started),
+            "finished_at": iso(finished),
+            "duration_s": round(self.duration_s, 4),
+            "error": self.error,
+        }
+
+
+@dataclass
+class CheckRecord:
+    """One verification (a Gherkin scenario, or one gate item)."""
+
+    id: str
+    feature: str
+    scenario: str
+    name: str
+    started: datetime
+    tags: list[str] = field(default_factory=list)
+    finished: datetime | None = None
+    duration_s: float = 0.0
+    status: Status = "passed"
+    detail: str = ""
+    error: str | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, line: str) -> None:
+        """Append a line to the human-readable detail of this check."""
+        self.detail = f"{self.detail}\n{line}" if self.detail else line
+
+    def link(self, label: str, url: str) -> None:
+        self.links.append({"label": label, "url": url})
+
+    def attach(self, name: str, kind: Literal["text", "diff", "table", "json"], content: Any) -> None:
+        self.attachments.append({"name": name, "kind": kind, "content": content})
+
+    def to_json(self) -> dict[str, Any]:
+        finished = self.finished or self.started
+        return {
+            "id": self.id,
+            "feature": self.feature,
+            "scenario": self.scenario,
+            "name": self.name,
+            "status": self.status,
+            "started_at": iso(self.started),
+            "finished_at": iso(finished),
+            "duration_s": round(self.duration_s, 4),
+            "detail": self.detail,
+            "links": list(self.links),
+            "error": self.error,
+            "tags": list(self.tags),
+            "steps": [s.to_json() for s in self.steps],
+            "attachments": list(self.attachments),
+        }
+
+
+@dataclass
+class Decision:
+    """The promotion decision record the runbook asks for."""
+
+    cycle: str | None
+    sha: str | None
+    snapshot_id: str | None
+    signed_off_by: str | None
+    verdict: Literal["pass", "fail"]
+
+
+@dataclass
+class Journal:
+    """A run's record. Mutated only through its methods; serialised by ``to_json``."""
+
+    kind: str
+    backend: Literal["sim", "aws"]
+    topology: str
+    tier: str
+    cycle: str | None = None
+    sha: str | None = None
+    run_id: str = ""
+    started: datetime = field(default_factory=utcnow)
+    finished: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    checks: list[CheckRecord] = field(default_factory=list)
+    measurements: list[tuple[str | None, Measurement]] = field(default_factory=list)
+    decision: Decision | None = None
+
+    def __post_init__(self) -> None:
+        if not self.run_id:
+            self.run_id = new_run_id(self.kind, self.started)
+        if self.backend == "sim":
+            self.add_note("SIMULATED: AWS is moto and the application is the local sim app; "
+                          "times are real durations of the simulated operations.")
+
+    def add_note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def begin_check(self, feature: str, scenario: str, name: str | None = None,
+                    tags: list[str] | None = None) -> CheckRecord:
+        check = CheckRecord(
+            id=f"c{len(self.checks) + 1:03d}",
+            feature=feature,
+            scenario=scenario,
+            name=name or scenario,
+            started=utcnow(),
+            tags=sorted(tags or []),
+        )
+        self.checks.append(check)
+        return check
+
+    def end_check(self, check: CheckRecord, status: Status, duration_s: float,
+                  error: str | None = None) -> None:
+        check.finished = utcnow()
+        check.duration_s = duration_s
+        check.status = status
+        if error:
+            check.error = error
+
+    @property
+    def current_check(self) -> CheckRecord | None:
+        return self.checks[-1] if self.checks and self.checks[-1].finished is None else None
+
+    def record(self, measurement: Measurement, check: CheckRecord | None = None) -> Measurement:
+        owner = check or self.current_check
+        self.measurements.append((owner.id if owner else None, measurement))
+        return measurement
+
+    def measurement(self, name: str) -> Measurement | None:
+        found = [m for _, m in self.measurements if m.name == name]
+        return found[-1] if found else None
+
+    @property
+    def verdict(self) -> Literal["pass", "fail"]:
+        if not self.checks and not self.measurements:
+            return "fail"
+        checks_ok = all(c.status in PASSING for c in self.checks)
+        return "pass" if checks_ok and all(m.met for _, m in self.measurements) else "fail"
+
+    def finish(self) -> None:
+        self.finished = utcnow()
+
+    def to_json(self) -> dict[str, Any]:
+        finished = self.finished or utcnow()
+        decision = None
+        if self.decision is not None:
+            d = self.decision
+            decision = {"cycle": d.cycle, "sha": d.sha, "snapshot_id": d.snapshot_id,
+                        "signed_off_by": d.signed_off_by, "verdict": d.verdict}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "started_at": iso(self.started),
+            "finished_at": iso(finished),
+            "backend": self.backend,
+            "simulated": self.backend == "sim",
+            "topology": self.topology,
+            "tier": self.tier,
+            "cycle": self.cycle,
+            "sha": self.sha,
+            "tool_versions": tool_versions(),
+            "notes": list(self.notes),
+            "decision": decision,
+            "checks": [c.to_json() for c in self.checks],
+            "measurements": [_measurement_json(owner, m) for owner, m in self.measurements],
+            "verdict": self.verdict,
+        }
+
+
+def _measurement_json(owner: str | None, m: Measurement) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "check": owner,
+        "seconds": m.seconds,
+        "target_seconds": m.target_seconds,
+        "met": m.met,
+        "completed": m.completed,
+        "resolution_seconds": m.resolution_seconds,
+        "started_at": iso(m.started_at),
+        "phases": [{"name": p.name, "offset_s": p.offset_s} for p in m.phases],
+        "note": m.note,
+    }
+
+
+class EvidenceInvalid(HarnessError):
+    """The journal does not match its schema: a bug in the harness, never the user's input."""
+
+
+def validate(doc: dict[str, Any]) -> None:
+    try:
+        jsonschema.validate(doc, load_schema())
+    except jsonschema.ValidationError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise EvidenceInvalid(
+            exc.message, where=f"evidence.json at {path}",
+            fix="this is a harness bug; report it with the run folder",
+        ) from exc
+
+
+def read_evidence(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / "evidence.json"
+    if not path.is_file():
+        raise HarnessError(f"no evidence.json in {run_dir}",
+                           fix="pass a run folder written by `harness drill` or `harness gate`")
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    validate(doc)
+    return doc
+
+
+def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Path:
+    """Redact, validate and write the evidence and its renderings; return the run folder."""
+    clean: dict[str, Any] = redactor.data(doc)
+    validate(clean)
+    run_dir = Path(reports_dir) / str(clean["run_id"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write_text(run_dir / "evidence.json", json.dumps(clean, indent=2) + "\n")
+    write_renderings(clean, run_dir, redactor)
+    point_latest(Path(reports_dir), run_dir)
+    return run_dir
+
+
+def write_renderings(doc: dict[str, Any], run_dir: Path, redactor: Redactor) -> list[Path]:
+    """(Re)write every rendering of a validated evidence document into ``run_dir``."""
+    from harness.report import render_all
+
+    written = []
+    for name, text in render_all(doc).items():
+        _write_text(run_dir / name, redactor.text(text))
+        written.append(run_dir / name)
+    return written
+
+
+def point_latest(reports_dir: Path, run_dir: Path) -> None:
+    latest = reports_dir / "latest"
+    tmp = reports_dir / f".latest-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(run_dir.name)
+    os.replace(tmp, latest)
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

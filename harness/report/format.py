@@ -1,0 +1,53 @@
+"""Small pure formatting helpers shared by the renderers and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS_LABEL = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "skipped": "SKIP",
+    "not_applicable": "N/A",
+}
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 60:
+        return f"{value:.2f} s"
+    minutes, secs = divmod(value, 60)
+    if minutes < 60:
+        return f"{int(minutes)} min {secs:04.1f} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{int(hours)} h {int(minutes)} min"
+
+
+def measurement_line(m: dict[str, Any]) -> str:
+    target = f" (target {seconds(m['target_seconds'])})" if m["target_seconds"] is not None else ""
+    state = "met" if m["met"] else ("BREACHED" if m["completed"] else "BREACHED (did not complete)")
+    return (f"{m['name']}: {seconds(m['seconds'])}{target}, {state}, "
+            f"resolution {seconds(m['resolution_seconds'])}")
+
+
+def one_line(text: str | None, limit: int = 120) -> str:
+    if not text:
+        return ""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def headline(doc: dict[str, Any]) -> str:
+    checks = doc["checks"]
+    green = sum(1 for c in checks if c["status"] == "passed")
+    counted = sum(1 for c in checks if c["status"] != "not_applicable")
+    label = doc["kind"].upper()
+    sim = " [SIMULATED]" if doc["simulated"] else ""
+    parts = [f"{label} {doc['verdict'].upper()}{sim}", f"tier {doc['tier']}"]
+    if doc["cycle"]:
+        parts.append(f"cycle {doc['cycle']}")
+    if doc["sha"]:
+        parts.append(f"sha {doc['sha'][:12]}")
+    parts.append(f"{green}/{counted} green")
+    return " · ".join(parts)

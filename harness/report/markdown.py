@@ -1,0 +1,52 @@
+"""Markdown summary: verdict and a one-row-per-check table first, detail after. Suitable for
+a GitHub step summary or a tracker comment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    out = [f"## {headline(doc)}", ""]
+    out.append(f"Run `{doc['run_id']}` · backend `{doc['backend']}`"
+               + (" (simulated)" if doc["simulated"] else "")
+               + f" · topology `{doc['topology']}` · {doc['started_at']} → {doc['finished_at']}")
+    out.append("")
+    if doc["decision"]:
+        d = doc["decision"]
+        out += ["| cycle | validated SHA | snapshot | signed off by | decision |",
+                "|---|---|---|---|---|",
+                f"| {d['cycle'] or '-'} | {d['sha'] or '-'} | {d['snapshot_id'] or '-'} "
+                f"| {d['signed_off_by'] or '-'} | **{d['verdict'].upper()}** |", ""]
+    out += ["| # | status | check | duration | result | link |", "|---|---|---|---|---|---|"]
+    for c in doc["checks"]:
+        link = c["links"][0] if c["links"] else None
+        link_md = f"[{_cell(link['label'])}]({link['url']})" if link else ""
+        result = one_line(c["error"]) if c["status"] == "failed" else one_line(c["detail"])
+        out.append(f"| {c['id']} | {STATUS_LABEL[c['status']]} | {_cell(c['name'])} "
+                   f"| {seconds(c['duration_s'])} | {_cell(result)} | {link_md} |")
+    if doc["measurements"]:
+        out += ["", "### Measurements", ""]
+        out += [f"- {measurement_line(m)}" for m in doc["measurements"]]
+    if doc["notes"]:
+        out += ["", "### Notes", ""]
+        out += [f"- {n}" for n in doc["notes"]]
+    details = [c for c in doc["checks"] if c["detail"] or c["error"] or len(c["links"]) > 1]
+    if details:
+        out += ["", "<details><summary>Details</summary>", ""]
+        for c in details:
+            out.append(f"#### {c['id']} {_cell(c['name'])} ({c['feature']})")
+            if c["error"]:
+                out += ["", "```", c["error"].rstrip(), "```"]
+            if c["detail"]:
+                out += ["", c["detail"].rstrip()]
+            out += [f"- [{_cell(link['label'])}]({link['url']})" for link in c["links"]]
+            out.append("")
+        out.append("</details>")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,70 @@
+"""The `harness` command as a user runs it: a subprocess, exit codes, files written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+from harness.evidence import load_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def harness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_drill_writes_schema_valid_evidence_and_summary(tmp_path: Path) -> None:
+    out = harness("drill", "--reports", str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    latest = tmp_path / "latest"
+    doc = json.loads((latest / "evidence.json").read_text())
+    jsonschema.validate(doc, load_schema())
+    assert doc["kind"] == "drill" and doc["tier"] == "staging" and doc["backend"] == "sim"
+    assert (latest / "summary.md").read_text().startswith("## DRILL PASS [SIMULATED]")
+    assert "DRILL PASS" in out.stdout
+    assert all(c["steps"] and all(s["duration_s"] >= 0 for s in c["steps"]) for c in doc["checks"])
+
+
+def test_drill_on_prod_is_refused_with_exit_2(tmp_path: Path) -> None:
+    out = harness("drill", "--tier", "prod", "--reports", str(tmp_path))
+    assert out.returncode == 2
+    assert "refusing to run a drill on tier 'prod'" in out.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_unknown_sim_fault_is_a_usage_error(tmp_path: Path) -> None:
+    out = harness("drill", "--sim-fault", "no-such-fault", "--reports", str(tmp_path))
+    assert out.returncode == 2 and "no-such-fault" in out.stderr
+
+
+def test_topology_check_reports_the_key_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text((ROOT / "harness/topologies/runbook.toml").read_text()
+                   .replace("drill_enabled = false", "drill_enabled = true"))
+    out = harness("topology", "check", str(bad))
+    assert out.returncode == 2 and "tiers.prod.drill_enabled" in out.stderr
+    assert harness("topology", "check", str(ROOT / "harness/topologies/runbook.toml")).returncode == 0
+
+
+def test_topology_show_prints_what_runs_where() -> None:
+    out = harness("topology", "show")
+    assert out.returncode == 0
+    assert "invapp-dev-cluster" in out.stdout and "PRODUCTION" in out.stdout
+    assert "TLS verification OFF" in out.stdout
+
+
+def test_report_rerenders_identical_files(tmp_path: Path) -> None:
+    assert harness("drill", "--reports", str(tmp_path)).returncode == 0
+    run = (tmp_path / "latest").resolve()
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    for p in run.iterdir():
+        if p.name != "evidence.json":
+            p.unlink()
+    assert harness("report", str(run)).returncode == 0
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
