@@ -71,14 +71,14 @@ def _directory_args(parser: argparse.ArgumentParser) -> None:
                         help="suffix replacing .sql in a down file's name")
 
 
-def cmd_lint(args: argparse.Namespace) -> int:
+def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
     report = lint(args.directory, _pattern(args))
     _emit(args, lint_json(report), lint_text(report))
     fail_on = Category(args.fail_on) if args.fail_on else None
     return EXIT_FAILED if report.failing(fail_on) else EXIT_OK
 
 
-def cmd_roundtrip(args: argparse.Namespace) -> int:
+def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
     migrations = load(args.directory, _pattern(args))
     with open_postgres(args.dsn, use_docker=not args.no_docker,
                        pg_dump_path=args.pg_dump) as server:
@@ -87,7 +87,7 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def cmd_schema_diff(args: argparse.Namespace) -> int:
+def cmd_schema_diff(args: argparse.Namespace, console: object = None) -> int:
     result = diff_databases(args.dsn_a, args.dsn_b, pg_dump_path=args.pg_dump)
     print(result.summary)
     if result.diff:

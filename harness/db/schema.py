@@ -173,7 +173,7 @@ def compare(left: Schema, right: Schema, *, left_label: str = "left",
     diff = unified_diff(strict_left, strict_right, left_label, right_label)
     if left.text(column_order=False) == right.text(column_order=False):
         reordered = tuple(sorted(
-            key.split(" ", 1)[1] for key in left
+            key.split(" ", 1)[1] for key in left.keys()  # noqa: SIM118
             if key.startswith("TABLE ") and (o := right.get(key)) is not None
             and o.body != (left.get(key) or o).body
         ))
