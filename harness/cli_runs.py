@@ -17,7 +17,7 @@ from harness import guard
 from harness.cli_report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence import new_run_id, read_evidence, write_renderings
-from harness.gate import GateOptions
+from harness.gate_types import GateOptions
 from harness.redact import Redactor
 from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
 from harness.report.gate import github_output, item_link, item_reason, sequencing, verdict_json

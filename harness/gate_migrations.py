@@ -15,7 +15,7 @@ from harness.db.dump import dump_schema, pg_dump_for
 from harness.db.providers import PostgresServer
 from harness.db.schema import Verdict, compare
 from harness.errors import CheckFailed
-from harness.gate import ItemResult
+from harness.gate_types import ItemResult
 from harness.migrations.discovery import Migration, MigrationPattern, MigrationSet, discover
 from harness.migrations.rules import Category, classify
 from harness.migrations.runner import applied_versions, apply_down, apply_up

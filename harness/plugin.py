@@ -13,7 +13,7 @@ import pytest
 from harness.clock import utcnow
 from harness.errors import HarnessError
 from harness.evidence import CheckRecord, Journal, StepRecord
-from harness.gate import GateOptions
+from harness.gate_types import GateOptions
 from harness.progress import Progress
 from harness.redact import Redactor
 from harness.runconfig import RunConfig

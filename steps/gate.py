@@ -12,8 +12,9 @@ from harness import billing, gate, gate_migrations
 from harness.db.providers import PostgresServer, open_postgres
 from harness.errors import CheckFailed
 from harness.evidence import CheckRecord, Journal
-from harness.gate import GateOptions, GateRun, ItemResult
+from harness.gate import GateRun, ItemResult
 from harness.gate_migrations import CycleMigrations
+from harness.gate_types import GateOptions
 from harness.report.gate import SEQUENCING
 from harness.runconfig import RunConfig
 from harness.world import World
