@@ -1,4 +1,5 @@
-"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier."""
+"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, and
+the data plane (a real PostgreSQL database behind every RDS instance and snapshot)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ from unittest import mock
 from moto import mock_aws
 
 from harness.aws.session import tier_session
+from harness.db.providers import open_postgres
 from harness.errors import ConfigError
+from harness.sim.dataplane import FAULTS as DATA_FAULTS
+from harness.sim.dataplane import DataPlane, SimDatabases, seed_database
 from harness.topology import Tier, Topology
 
 SIM_ROLE = "harness-sim"
 
 # Fault names the sim understands; each later capability adds its own here.
-KNOWN_FAULTS: dict[str, str] = {}
+KNOWN_FAULTS: dict[str, str] = {**DATA_FAULTS}
 
 
 @dataclass(frozen=True)
 class SimOptions:
     rollout_latency_s: float = 1.0
     faults: frozenset[str] = frozenset()
+    # The PostgreSQL behind the data plane: this DSN, else Docker, else embedded (pgserver).
+    postgres_dsn: str | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(self.faults - KNOWN_FAULTS.keys())
@@ -53,6 +59,9 @@ class SimWorld:
         self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region})
         self._started = False
         self._fresh = False
+        self.dataplane = DataPlane(lambda: open_postgres(self.options.postgres_dsn),
+                                   self.options.faults)
+        self.databases = SimDatabases(self.dataplane)
 
     def start(self) -> SimWorld:
         self._env.start()
@@ -60,6 +69,7 @@ class SimWorld:
                      "AWS_SHARED_CREDENTIALS_FILE"):
             os.environ.pop(name, None)
         self._mock.start()
+        self.dataplane.install()
         self._started = True
         self.seed()
         self._fresh = True
@@ -69,6 +79,7 @@ class SimWorld:
         for tier in self.aws_tiers():
             ecs = tier_session(tier, self.topology.region).client("ecs")
             ecs.create_cluster(clusterName=tier.cluster)
+            seed_database(tier_session(tier, self.topology.region), tier)
 
     def aws_tiers(self) -> list[Tier]:
         return [t for t in self.topology.tiers.values() if t.is_aws]
@@ -79,12 +90,15 @@ class SimWorld:
             self._fresh = False
             return
         self._mock.reset()
+        self.dataplane.reset()
         self.seed()
 
     def stop(self) -> None:
         if not self._started:
             return
         self._started = False
+        self.dataplane.uninstall()
+        self.dataplane.close()
         self._mock.stop()
         self._env.stop()
 
