@@ -56,7 +56,8 @@ class SimWorld:
             topology, tiers={name: sim_tier(t) for name, t in topology.tiers.items()})
         self._mock = mock_aws()
         # In-process moto must never see a profile or endpoint meant for a real account.
-        self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region})
+        self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region,
+                                                 "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         self._started = False
         self._fresh = False
         self.dataplane = DataPlane(lambda: open_postgres(self.options.postgres_dsn),
