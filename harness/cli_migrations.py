@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.db.dump import diff_databases
-from harness.db.providers import open_postgres
 from harness.db.schema import Verdict
 from harness.errors import HarnessError
 from harness.migrations.discovery import (
@@ -22,7 +20,6 @@ from harness.migrations.discovery import (
 )
 from harness.migrations.lint import lint
 from harness.migrations.render import lint_json, lint_text, roundtrip_json, roundtrip_text
-from harness.migrations.roundtrip import roundtrip_directory
 from harness.migrations.rules import Category
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -71,14 +68,18 @@ def _directory_args(parser: argparse.ArgumentParser) -> None:
                         help="suffix replacing .sql in a down file's name")
 
 
-def cmd_lint(args: argparse.Namespace) -> int:
+def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
     report = lint(args.directory, _pattern(args))
     _emit(args, lint_json(report), lint_text(report))
     fail_on = Category(args.fail_on) if args.fail_on else None
     return EXIT_FAILED if report.failing(fail_on) else EXIT_OK
 
 
-def cmd_roundtrip(args: argparse.Namespace) -> int:
+def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
+    # Imported here so `lint` (no database) starts without loading psycopg.
+    from harness.db.providers import open_postgres
+    from harness.migrations.roundtrip import roundtrip_directory
+
     migrations = load(args.directory, _pattern(args))
     with open_postgres(args.dsn, use_docker=not args.no_docker,
                        pg_dump_path=args.pg_dump) as server:
@@ -87,7 +88,9 @@ def cmd_roundtrip(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def cmd_schema_diff(args: argparse.Namespace) -> int:
+def cmd_schema_diff(args: argparse.Namespace, console: object = None) -> int:
+    from harness.db.dump import diff_databases
+
     result = diff_databases(args.dsn_a, args.dsn_b, pg_dump_path=args.pg_dump)
     print(result.summary)
     if result.diff:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from harness.db.providers import PgDump, dbname_of, find_pg_dump, server_major
@@ -55,6 +56,9 @@ def diff_databases(dsn_a: str, dsn_b: str, *, pg_dump_path: str | None = None,
                    pg_dump: PgDump | None = None) -> SchemaComparison:
     """Dump both databases with the same pg_dump and compare the normalised schemas."""
     binary = pg_dump or pg_dump_for(dsn_a, dsn_b, configured=pg_dump_path)
-    a = dump_schema(dsn_a, binary)
-    b = dump_schema(dsn_b, binary)
+    # The two pg_dump processes are independent: run them side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        future_b = pool.submit(dump_schema, dsn_b, binary)
+        a = dump_schema(dsn_a, binary)
+        b = future_b.result()
     return compare(a.schema, b.schema, left_label=mask_dsn(dsn_a), right_label=mask_dsn(dsn_b))

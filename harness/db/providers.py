@@ -169,7 +169,10 @@ def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresS
     made_dir = data_dir is None
     pgdata = Path(tempfile.mkdtemp(prefix="harness-pg-")) if data_dir is None else data_dir
     try:
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+        # A throwaway data directory is stopped by ``stop`` below without a shutdown
+        # checkpoint; pgserver's own stop (its atexit hook too) is for a kept directory.
+        server = pgserver.get_server(  # type: ignore[attr-defined]
+            pgdata, cleanup_mode=None if made_dir else "stop")
     except Exception as exc:
         if made_dir:
             shutil.rmtree(pgdata, ignore_errors=True)
@@ -181,6 +184,12 @@ def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresS
         ) from exc
 
     def stop() -> None:
+        if made_dir:
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+            with contextlib.suppress(subprocess.SubprocessError):
+                pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata,
+                       user=server.system_user)
         server.cleanup()
         if made_dir:
             shutil.rmtree(pgdata, ignore_errors=True)

@@ -23,6 +23,7 @@ _NOISE = (
     re.compile(r"^(GRANT|REVOKE) .*;$"),
     re.compile(r"^ALTER DEFAULT PRIVILEGES .*;$"),
 )
+_NOISE_STARTS = frozenset("-S\\AGR")
 _COLUMN_END = re.compile(r" (?:COLLATE|DEFAULT|NOT NULL|GENERATED)\b")
 _NOT_NULL = re.compile(r"(?<!\bIS) NOT NULL\b")
 
@@ -173,7 +174,7 @@ def compare(left: Schema, right: Schema, *, left_label: str = "left",
     diff = unified_diff(strict_left, strict_right, left_label, right_label)
     if left.text(column_order=False) == right.text(column_order=False):
         reordered = tuple(sorted(
-            key.split(" ", 1)[1] for key in left
+            key.split(" ", 1)[1] for key in left.keys()  # noqa: SIM118
             if key.startswith("TABLE ") and (o := right.get(key)) is not None
             and o.body != (left.get(key) or o).body
         ))
@@ -250,7 +251,7 @@ def _entries(lines: list[str]) -> Iterator[tuple[str, str, str, list[str]]]:
 def _clean(lines: Iterable[str]) -> Iterator[str]:
     previous_blank = True
     for line in lines:
-        if any(p.match(line) for p in _NOISE):
+        if line[:1] in _NOISE_STARTS and any(p.match(line) for p in _NOISE):
             continue
         blank = not line.strip()
         if blank and previous_blank:

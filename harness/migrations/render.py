@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.migrations.lint import LintReport
-from harness.migrations.roundtrip import RoundTripReport
 from harness.migrations.rules import Category, Classification, Finding
+
+if TYPE_CHECKING:  # the round trip pulls in psycopg; lint output should not need it
+    from harness.migrations.roundtrip import RoundTripReport
 
 
 def lint_text(report: LintReport) -> str:

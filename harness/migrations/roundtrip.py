@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from harness.db.dump import dump_schema
 from harness.db.providers import PgDump, PostgresServer
-from harness.db.schema import SchemaComparison, Verdict, changes, compare
+from harness.db.schema import Schema, SchemaComparison, Verdict, changes, compare
 from harness.migrations.discovery import Migration, MigrationSet
 from harness.migrations.rules import Category, Classification, classify, fold_catalog
 from harness.migrations.runner import (
@@ -65,82 +65,90 @@ def roundtrip_migration(dsn: str, migration: Migration, pg_dump: PgDump, *,
                         reapply: bool = True) -> RoundTrip:
     """Round-trip ``migration`` on the database at ``dsn``, which must be at the schema just
     before it. With ``reapply`` the database ends after up (ready for the next migration);
-    without it, after down (back where it started, as the drill needs)."""
-    failures: list[str] = []
-    notes: list[str] = []
-    phases: list[Phase] = []
-    path = str(migration.forward.path)
-    static = classify(migration.version, migration.name, path, migration.forward.statements)
+    without it, after down (back where it started, as the drill needs). A down that does not
+    restore the schema stops the round trip there."""
+    trip = _Trip(dsn, migration, pg_dump)
+    try:
+        trip.run(reapply)
+    except MigrationFailed as exc:
+        trip.failures.append(exc.render())
+    return trip.result()
 
-    def timed(name: str, action: Callable[[], object]) -> object:
+
+class _Trip:
+    """The state of one round trip while it runs."""
+
+    def __init__(self, dsn: str, migration: Migration, pg_dump: PgDump) -> None:
+        self.dsn, self.migration, self.pg_dump = dsn, migration, pg_dump
+        self.classification = classify(migration.version, migration.name,
+                                       migration.forward.path, migration.forward.statements)
+        self.failures: list[str] = []
+        self.notes: list[str] = []
+        self.phases: list[Phase] = []
+        self.down_vs_before: SchemaComparison | None = None
+        self.reapply_vs_up: SchemaComparison | None = None
+        self.schema_changed = False
+        self.irreversible = False
+
+    def run(self, reapply: bool) -> None:
+        migration = self.migration
+        a = self.dump()
+        self.step("up", apply_up, expect_listed=True)
+        b = self.dump()
+        self.classification = fold_catalog(self.classification, changes(a, b),
+                                           migration.forward.statements)
+        self.schema_changed = a.text() != b.text()
+        if not self.schema_changed:
+            if _data_only(migration):
+                self.notes.append("data-only migration: the schema is unchanged, as expected")
+            else:
+                self.failures.append("the forward file changed nothing in the schema (before "
+                                     "== after up): is it applied to the right database?")
+        if not migration.reversible:
+            reason = migration.irreversible.reason if migration.irreversible else "no down file"
+            self.notes.append(f"irreversible ({reason}): down not exercised; the "
+                              "pre-migration snapshot is the way back")
+            self.irreversible = True
+            return
+        self.step("down", apply_down, expect_listed=False)
+        self.down_vs_before = compare(a, self.dump(), left_label="before up",
+                                      right_label="after down")
+        if self.down_vs_before.verdict is Verdict.DIFFERENT:
+            self.failures.append("the down file does not restore the schema from before the "
+                                 "migration")
+            return
+        if self.down_vs_before.verdict is Verdict.EQUIVALENT:
+            self.notes.append(self.down_vs_before.summary + ": code relying on column "
+                              "positions (SELECT *, INSERT without a column list) would notice")
+        if reapply:
+            self.step("up again", apply_up, expect_listed=True)
+            self.reapply_vs_up = compare(b, self.dump(), left_label="after up",
+                                         right_label="after up-down-up")
+            if self.reapply_vs_up.verdict is not Verdict.IDENTICAL:
+                self.failures.append("applying the forward file again after its down does not "
+                                     "give the same schema as the first time")
+
+    def dump(self) -> Schema:
+        return dump_schema(self.dsn, self.pg_dump).schema
+
+    def step(self, name: str, action: Callable[[str, Migration], object], *,
+             expect_listed: bool) -> None:
         started = time.monotonic()
-        result = action()
-        phases.append(Phase(name, time.monotonic() - started))
-        return result
+        action(self.dsn, self.migration)
+        self.phases.append(Phase(name, time.monotonic() - started))
+        listed = self.migration.version in applied_versions(self.dsn)
+        if listed != expect_listed:
+            self.failures.append(
+                f"after {name}: _migrations {'lists' if listed else 'lacks'} "
+                f"{self.migration.version}, expected it {'listed' if expect_listed else 'absent'}")
 
-    def bookkeeping(stage: str, expect_present: bool) -> None:
-        present = migration.version in applied_versions(dsn)
-        if present != expect_present:
-            failures.append(f"after {stage}: _migrations {'lists' if present else 'lacks'} "
-                            f"{migration.version}, expected it "
-                            f"{'listed' if expect_present else 'absent'}")
-
-    def failed(exc: MigrationFailed, classification: Classification) -> RoundTrip:
-        failures.append(exc.render())
-        return RoundTrip(migration.version, migration.name, "failed", classification, None,
-                         None, False, tuple(failures), tuple(notes), tuple(phases))
-
-    a = dump_schema(dsn, pg_dump).schema
-    try:
-        timed("up", lambda: apply_up(dsn, migration))
-    except MigrationFailed as exc:
-        return failed(exc, static)
-    bookkeeping("up", True)
-    b = dump_schema(dsn, pg_dump).schema
-    classification = fold_catalog(static, changes(a, b), migration.forward.statements)
-    schema_changed = a.text() != b.text()
-    if not schema_changed:
-        if _data_only(migration):
-            notes.append("data-only migration: the schema is unchanged, as expected")
-        else:
-            failures.append("the forward file changed nothing in the schema (before == after "
-                            "up): is it applied to the right database?")
-    if not migration.reversible:
-        reason = migration.irreversible.reason if migration.irreversible else "no down file"
-        notes.append(f"irreversible ({reason}): down not exercised; the pre-migration "
-                     "snapshot is the way back")
-        return RoundTrip(migration.version, migration.name,
-                         "failed" if failures else "irreversible", classification, None, None,
-                         schema_changed, tuple(failures), tuple(notes), tuple(phases))
-
-    try:
-        timed("down", lambda: apply_down(dsn, migration))
-    except MigrationFailed as exc:
-        return failed(exc, classification)
-    bookkeeping("down", False)
-    c = dump_schema(dsn, pg_dump).schema
-    down_vs_before = compare(a, c, left_label="before up", right_label="after down")
-    if down_vs_before.verdict is Verdict.DIFFERENT:
-        failures.append("the down file does not restore the schema from before the migration")
-    elif down_vs_before.verdict is Verdict.EQUIVALENT:
-        notes.append(down_vs_before.summary + ": code relying on column positions "
-                     "(SELECT *, INSERT without a column list) would notice")
-
-    reapply_vs_up: SchemaComparison | None = None
-    if reapply:
-        try:
-            timed("up again", lambda: apply_up(dsn, migration))
-        except MigrationFailed as exc:
-            return failed(exc, classification)
-        bookkeeping("up again", True)
-        d = dump_schema(dsn, pg_dump).schema
-        reapply_vs_up = compare(b, d, left_label="after up", right_label="after up-down-up")
-        if reapply_vs_up.verdict is not Verdict.IDENTICAL:
-            failures.append("applying the forward file again after its down does not give the "
-                            "same schema as the first time")
-    return RoundTrip(migration.version, migration.name, "failed" if failures else "passed",
-                     classification, down_vs_before, reapply_vs_up, schema_changed,
-                     tuple(failures), tuple(notes), tuple(phases))
+    def result(self) -> RoundTrip:
+        status = ("failed" if self.failures else "irreversible" if self.irreversible
+                  else "passed")
+        return RoundTrip(self.migration.version, self.migration.name, status,
+                         self.classification, self.down_vs_before, self.reapply_vs_up,
+                         self.schema_changed, tuple(self.failures), tuple(self.notes),
+                         tuple(self.phases))
 
 
 def roundtrip_directory(server: PostgresServer, migrations: MigrationSet, *,

@@ -79,7 +79,7 @@ def parse_sql(text: str) -> ParsedSql:
                 continue
             if first_line is None:
                 first_line = offset_line
-            if token.ttype in T.Error:
+            if token.ttype in T.Error and all(p.line != offset_line for p in problems):
                 problems.append(ParseProblem(offset_line, f"cannot read {value!r} here: an "
                                              "unterminated quote or dollar-quoted body?"))
             words.extend(_words(token.ttype, value))
