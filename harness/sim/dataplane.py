@@ -24,10 +24,12 @@ import boto3
 import psycopg
 from psycopg import sql
 
+from harness.aws.secrets import parse_db_host
 from harness.datacheck import CANARY_TABLE
 from harness.db.fingerprint import DatabaseUnreachable
 from harness.db.providers import PostgresServer
 from harness.errors import HarnessError
+from harness.sim.app import DatabaseStatus
 from harness.topology import Tier
 
 FAULTS: dict[str, str] = {
@@ -309,9 +311,55 @@ class SimDatabases:
         return self.plane.endpoint_dsn(tier.account_id, host)
 
 
+class SecretDatabaseProbe:
+    """The sim app's database check, as the real app does it: read the DB host from the
+    tier's secret, connect to the database behind that host, run ``SELECT 1``.
+
+    The sim app reads the secret on every deep health; a real task reads it when it starts,
+    which is why a repoint forces a new deployment.
+    """
+
+    def __init__(self, plane: DataPlane, tier: Tier,
+                 session: Callable[[], boto3.Session]) -> None:
+        self.plane = plane
+        self.tier = tier
+        self._session = session
+        self._client: Any = None
+
+    def _secret(self) -> str:
+        for attempt in (1, 2):
+            if self._client is None:
+                self._client = self._session().client("secretsmanager")
+            try:
+                return str(self._client.get_secret_value(
+                    SecretId=self.tier.db_host_secret)["SecretString"])
+            except Exception:
+                # A moto reset invalidates the session's credentials: renew once.
+                self._client = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def check(self) -> DatabaseStatus:
+        if not (self.tier.db_host_secret and self.tier.account_id):
+            return DatabaseStatus(True, "ok (no database configured for this tier)")
+        try:
+            host = parse_db_host(self._secret()).host
+        except Exception as exc:
+            return DatabaseStatus(False, f"cannot read secret {self.tier.db_host_secret}: {exc}")
+        try:
+            dsn = self.plane.endpoint_dsn(self.tier.account_id, host)
+            with psycopg.connect(dsn, connect_timeout=2) as conn:
+                conn.execute("SELECT 1")
+        except (HarnessError, psycopg.Error) as exc:
+            reason = exc.what if isinstance(exc, HarnessError) else str(exc).strip()
+            return DatabaseStatus(False, f"database at {host} unreachable: {reason}")
+        return DatabaseStatus(True, f"ok: connected to {host}")
+
+
 def seed_database(session: boto3.Session, tier: Tier) -> str | None:
     """Make sure the tier's RDS instance and its DB-host secret exist; returns the endpoint
-    host. Idempotent: the instance may already have been created by the AWS seeding."""
+    host. Idempotent: the AWS seeding (``seed.py``) normally creates the instance first."""
     if not tier.db_instance:
         return None
     rds = session.client("rds")
