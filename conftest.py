@@ -5,4 +5,5 @@ pytest_plugins = [
     "steps.safety",
     "steps.drill",
     "steps.migrations",
+    "steps.rollback",
 ]

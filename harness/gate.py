@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from harness import billing, naming, webhook
-from harness.aws import ecs, rds
+from harness.aws import rds
+from harness.aws.ecs import EcsService
 from harness.billing import BillingDecision
 from harness.clock import utcnow
 from harness.errors import ConfigError
@@ -50,7 +51,7 @@ def staging_health(tier: Tier) -> ItemResult:
 
 def smoke_source(topology: Topology, tier: Tier) -> SmokeSource:
     """The tier's configured smoke source (GitHub Actions, a command, or the built-in one)."""
-    if tier.smoke_source == "github":
+    if tier.smoke_kind == "github":
         return GitHubSmoke(tier, topology.gate.github_api_url)
     return smoke_for(tier)
 
@@ -150,6 +151,7 @@ def resolve_run(world: World, cycle: str | None, sha: str | None, options: GateO
     notes: list[str] = []
     topology = world.topology
     prod = topology.prod
+    prod_sha: str | None
     if sim_cycle is not None:
         if sha is None:
             notes.append(f"validated SHA {sim_cycle.sha[:12]}: the SHA the sim's staging runs "
@@ -164,8 +166,9 @@ def resolve_run(world: World, cycle: str | None, sha: str | None, options: GateO
                               fix="pass --cycle CYCLE --sha SHA")
         prod_sha = options.prod_sha
         if prod_sha is None and prod is not None and options.billing is None:
-            prod_sha = ecs.running_image_tag(world, prod.name)
-            notes.append(f"prod's SHA {prod_sha[:12]} read from its running task definition")
+            prod_sha = EcsService(world.client(prod.name, "ecs"), prod).current().sha
+            if prod_sha:
+                notes.append(f"prod's SHA {prod_sha[:12]} read from its running task definition")
         base = options.repo or Path.cwd()
         migrations_dir = options.migrations_dir or base / topology.migrations.dir
         changed = None

@@ -132,11 +132,17 @@ class RunConfig:
         with SimWorld(self.topology, self.sim_options()) as sim:
             yield sim
 
+    @staticmethod
+    def backend_notes(backend: Any) -> list[str]:
+        """What the evidence must say about the backend (the sim's knobs and faults)."""
+        return list(backend.notes()) if backend is not None else []
+
     def world(self, backend: Any) -> World:
         if backend is None:
             return World(self.topology, "aws", allow_prod_write=self.allow_prod_write)
         backend.reset()
-        return World(backend.topology, "sim", allow_prod_write=self.allow_prod_write)
+        return World(backend.topology, "sim", allow_prod_write=self.allow_prod_write,
+                     databases=backend.databases)
 
     def write(self, journal: Journal, redactor: Redactor) -> Path:
         assert self.reports_dir is not None

@@ -25,7 +25,7 @@ def error_with(extra: str, after: str = STAGING_AUTH) -> str:
 def test_bundled_gate_settings() -> None:
     top = topology.load()
     staging = top.tier("staging")
-    assert staging.smoke_source == "builtin"
+    assert staging.smoke_source is None and staging.smoke_kind == "builtin"
     assert staging.webhook_path == "/api/webhooks/stripe" and staging.has_webhook
     assert "%(event_id)s" in (staging.webhook_processed_query or "")
     assert "HARNESS_STAGING_STRIPE_WEBHOOK_SECRET" in top.secret_env_names
@@ -50,6 +50,14 @@ def test_bad_smoke_source_and_repo() -> None:
     msg = error_with('smoke_source = "github"\nsmoke_github_repo = "app"\n'
                      'smoke_github_workflow = "s.yml"\n')
     assert "owner/name" in msg and "mine.toml:" in msg
+
+
+def test_command_source_needs_a_command_and_builtin_refuses_one() -> None:
+    assert "smoke_source is command" in error_with('smoke_source = "command"\n')
+    msg = error_with('smoke_source = "builtin"\nsmoke_command = "npm run smoke"\n')
+    assert "sets smoke_command but smoke_source is builtin" in msg
+    top = parse_with('smoke_command = "npm run smoke"\n')
+    assert top.tier("staging").smoke_kind == "command"
 
 
 def test_token_env_must_be_a_name_not_a_value() -> None:

@@ -18,6 +18,7 @@ from harness import naming
 from harness.clock import utcnow
 from harness.migrations.discovery import MigrationPattern, discover
 from harness.migrations.runner import applied_versions, apply_up
+from harness.sim.app import DatabaseStatus
 from harness.sim.github import SimGitHub
 from harness.sim.webhook import WebhookReceiver
 from harness.world import World
@@ -64,9 +65,7 @@ class SimCycle:
 class FailingDatabase:
     """A database probe for staging's app that always fails (gate-staging-unhealthy)."""
 
-    def check(self) -> object:
-        from harness.sim.app import DatabaseStatus
-
+    def check(self) -> DatabaseStatus:
         return DatabaseStatus(False, "connection refused (sim fault gate-staging-unhealthy)")
 
 
@@ -113,7 +112,7 @@ class GateStage:
             os.environ[secret_env], staging_dsn,
             double_process="gate-webhook-double" in self.faults)
         if "gate-staging-unhealthy" in self.faults:
-            sim.attach_database(staging.name, FailingDatabase())  # type: ignore[arg-type]
+            sim.attach_database(staging.name, FailingDatabase())
         if "gate-no-snapshot" not in self.faults:
             self._snapshot(world, prod.name, prod.db_instance)
         return SimCycle(CYCLE, sha, prod_sha, self.migrations, CHANGED_FILES)
