@@ -7,6 +7,7 @@ them back), so each option is defined once.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from harness.evidence import Journal, write_run
 from harness.redact import Redactor
 from harness.topology import Topology
 from harness.world import World
+
+
+SIM_POSTGRES_DSN_ENV = "HARNESS_SIM_POSTGRES_DSN"
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,11 @@ class RunConfig:
     def sim_options(self) -> Any:
         from harness.sim import SimOptions
 
+        # An existing server for the sim's data plane (no start-up cost); from the environment
+        # so a DSN with a password never shows in a process listing.
         return SimOptions(rollout_latency_s=self.sim.rollout_latency_s,
-                          faults=frozenset(self.sim.faults))
+                          faults=frozenset(self.sim.faults),
+                          postgres_dsn=os.environ.get(SIM_POSTGRES_DSN_ENV) or None)
 
     @contextmanager
     def open_backend(self) -> Iterator[Any]:

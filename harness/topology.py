@@ -165,7 +165,8 @@ class Tier:
 @dataclass(frozen=True)
 class MigrationsConfig:
     dir: str = "migrations"
-    forward_pattern: str = r"^(?P<timestamp>\d{14})_(?P<slug>[a-z0-9_]+)\.sql$"
+    # The same default as harness.migrations.discovery (the ordering group is "version").
+    forward_pattern: str = r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.sql$"
     down_suffix: str = ".down.sql"
 
 

@@ -58,7 +58,7 @@ def _gate_stage(_world_session: Any) -> Iterator[Any]:
         stage.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sim_cycle(world: World, _world_session: Any, _gate_stage: Any) -> Any:
     """In the sim: the cycle the sim stages (migrations, smoke run, snapshot, webhook), with
     the faults asked for. None on real accounts."""

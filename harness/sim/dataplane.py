@@ -123,10 +123,13 @@ class DataPlane:
                 assert self._factory is not None
                 self._server = self._factory()
                 if self._server.kind == "embedded":
-                    _no_durability(self._server)
+                    no_durability(self._server)
             return self._server
 
     def close(self) -> None:
+        if self._server is not None and self._server.kind == "dsn":
+            # A server the sim does not own outlives it: leave none of its databases behind.
+            self.reset()
         if self._server is not None and self._factory is not None:
             self._server.close()
             self._server = None
@@ -266,7 +269,7 @@ class DataPlane:
             yield conn
 
 
-def _no_durability(server: PostgresServer) -> None:
+def no_durability(server: PostgresServer) -> None:
     """The sim's own throwaway server need not survive a power cut: without fsync, creating
     and dropping databases (every snapshot, restore and reset) is several times faster."""
     with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:

@@ -19,6 +19,7 @@ from harness.db.providers import open_postgres
 from harness.errors import ConfigError
 from harness.sim.app import AppSettings, DatabaseProbe, SimApp
 from harness.sim.dataplane import FAULTS as DATA_FAULTS
+from harness.sim.gate_cycle import FAULTS as GATE_FAULTS
 from harness.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
 from harness.sim.seed import SeededTier, seed_tier
 from harness.topology import Tier, Topology
@@ -30,6 +31,7 @@ KNOWN_FAULTS: dict[str, str] = {
     "never-recover": "once a broken revision is live, no later revision rolls out "
                      "(a Layer-1 revert never becomes healthy)",
     **DATA_FAULTS,
+    **GATE_FAULTS,
 }
 
 # The sim polls fast so that its recovery times are measured to about 0.1 s, and gives up
