@@ -22,7 +22,6 @@ from harness.redact import Redactor
 from harness.topology import Topology
 from harness.world import World
 
-
 SIM_POSTGRES_DSN_ENV = "HARNESS_SIM_POSTGRES_DSN"
 
 

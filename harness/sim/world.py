@@ -19,8 +19,8 @@ from harness.db.providers import open_postgres
 from harness.errors import ConfigError
 from harness.sim.app import AppSettings, DatabaseProbe, SimApp
 from harness.sim.dataplane import FAULTS as DATA_FAULTS
-from harness.sim.gate_cycle import FAULTS as GATE_FAULTS
 from harness.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
+from harness.sim.gate_cycle import FAULTS as GATE_FAULTS
 from harness.sim.seed import SeededTier, seed_tier
 from harness.topology import Tier, Topology
 
