@@ -20,7 +20,7 @@ from harness.evidence import new_run_id, read_evidence, write_renderings
 from harness.gate_types import GateOptions
 from harness.redact import Redactor
 from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
-from harness.report.gate import github_output, item_link, item_reason, sequencing, verdict_json
+from harness.report.gate import github_output, item_reason, item_ref, sequencing, verdict_json
 from harness.report.markdown import render_markdown
 from harness.runconfig import RunConfig, SimKnobs
 
@@ -170,9 +170,8 @@ def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
     for col in ("status", "item", "reason", "link / id"):
         table.add_column(col, overflow="fold")
     for c in doc["checks"]:
-        link = item_link(c)
         table.add_row(f"[{_STYLE[c['status']]}]{STATUS_LABEL[c['status']]}[/]", c["name"],
-                      item_reason(c), link["url"] if link else "")
+                      item_reason(c), item_ref(c))
     console.print(table)
     rows = sequencing(doc)
     if rows:

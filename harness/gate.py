@@ -63,7 +63,7 @@ def smoke(topology: Topology, tier: Tier, sha: str) -> ItemResult:
     if result.passed:
         return ItemResult("passed", f"{source.name}: {result.summary}", link)
     failing = "; ".join(result.failures[:3])
-    return ItemResult("failed", f"{source.name} is not green for {sha[:12]}: {result.summary}",
+    return ItemResult("failed", f"smoke not green for {sha[:12]} ({source.name}): {result.summary}",
                       link, details=tuple(result.failures),
                       fix=f"fix what failed ({failing}) and re-run the smoke suite"
                       if failing else "re-run the smoke suite for this SHA")

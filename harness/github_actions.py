@@ -200,7 +200,7 @@ class GitHubSmoke:
                               fix=f"set smoke_github_repo and smoke_github_workflow under "
                                   f"[tiers.{tier.name}]")
         self.repo, self.workflow = tier.smoke_github_repo, tier.smoke_github_workflow
-        self.name = f"GitHub Actions workflow {self.workflow} in {self.repo}"
+        self.name = f"GitHub Actions ({self.repo})"
         self.client = GitHubClient(api_url, token_from_env(tier.smoke_github_token_env, env),
                                    timeout_s=timeout_s)
 

@@ -20,6 +20,16 @@ def item_link(check: dict[str, Any]) -> dict[str, str] | None:
     return dict(check["links"][0]) if check["links"] else None
 
 
+def item_ref(check: dict[str, Any]) -> str:
+    """What the summary shows for an item's link: the id when the link is an id's page (a
+    snapshot's console page), else the URL (or the id itself)."""
+    link = item_link(check)
+    if link is None:
+        return ""
+    label, url = link["label"], link["url"]
+    return label if " " not in label and label in url else url
+
+
 def sequencing(doc: dict[str, Any]) -> list[dict[str, str]]:
     """The advice rows (version, name, classification, down, advice) of the run, if any."""
     for check in doc["checks"]:
