@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
-from harness import topology
+from harness import cli, topology
 from harness.aws.session import tier_session
 from harness.recovery import service
 from harness.sim.app import AppSettings, SimApp
@@ -82,17 +82,16 @@ def snapshot(world: World) -> dict[str, Any]:
                    service(world, name).revision_numbers("INACTIVE")) for name in ("staging", "prod")}
 
 
-def test_plan_and_refusals_through_the_cli_change_nothing(aws_like: tuple[Path, World]) -> None:
+def test_plan_and_refusals_through_the_cli_change_nothing(aws_like: tuple[Path, World],
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     path, world = aws_like
     before = snapshot(world)
-    plan = harness_run("-m", "harness.cli", "rollback", "--backend", "aws", "--topology", str(path),
-                       "--reason", "INC-1 plan only", "--plan")
-    assert plan.returncode == 0, plan.stdout + plan.stderr
-    assert "ecs update_service cluster=invapp-staging-cluster" in plan.stdout
-    assert "nothing was changed" in plan.stdout
-    prod = harness_run("-m", "harness.cli", "rollback", "--backend", "aws", "--topology", str(path),
-                       "--tier", "prod", "--reason", "INC-2")
-    assert prod.returncode == 2 and "explicit flag" in prod.stderr
+    common = ["rollback", "--backend", "aws", "--topology", str(path)]
+    assert cli.main([*common, "--reason", "INC-1 plan only", "--plan"]) == 0
+    plan = capsys.readouterr().out
+    assert "ecs update_service cluster=invapp-staging-cluster" in plan and "nothing was changed" in plan
+    assert cli.main([*common, "--tier", "prod", "--reason", "INC-2"]) == 2
+    assert "explicit flag" in capsys.readouterr().err
     assert snapshot(world) == before
 
 

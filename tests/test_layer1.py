@@ -119,7 +119,7 @@ def test_plan_lists_the_swap_and_changes_nothing(sim: Sim) -> None:
 
 
 def test_never_recover_is_a_breach_within_the_deadline_and_the_drill_still_cleans_up(sim: Sim) -> None:
-    with sim(0.2, frozenset({"never-recover"})) as world:
+    with sim(0.1, frozenset({"never-recover"})) as world:
         drill = BrokenImageDrill(world, "staging", "drill-t1")
         assert drill.detect(drill.deploy()).caught
         assert drill.known_good is not None and drill.broken is not None
@@ -157,7 +157,9 @@ def test_broken_image_is_tagged_caught_and_removed_with_the_service_put_back(sim
 def test_a_break_marker_the_application_ignores_is_reported_not_caught(sim: Sim) -> None:
     with sim(0.1) as world:
         staging = replace(world.tier("staging"), drill_break_env="MARKER_THE_APP_IGNORES=1")
-        ignored = World(replace(world.topology, tiers=world.topology.tiers | {"staging": staging}), "sim")
+        top = replace(world.topology, tiers=world.topology.tiers | {"staging": staging},
+                      application_deadline_s=1.0)
+        ignored = World(top, "sim")
         drill = BrokenImageDrill(ignored, "staging", "drill-t3")
         detection = drill.detect(drill.deploy())
         drill.cleanup()
