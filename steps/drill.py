@@ -8,7 +8,7 @@ import pytest
 from pytest_bdd import given, then, when
 
 from harness import guard, rollback
-from harness.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection
+from harness.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
 from harness.clock import Stopwatch
 from harness.errors import CheckFailed
 from harness.evidence import CheckRecord, Journal
@@ -70,7 +70,10 @@ def deploy_broken(broken_image: BrokenImageDrill) -> Stopwatch:
 @then("the smoke gate fails on the broken image", target_fixture="detection")
 def smoke_fails(broken_image: BrokenImageDrill, deployed: Stopwatch, journal: Journal,
                 check: CheckRecord) -> Detection:
-    return caught(broken_image.detect(deployed), journal, check)
+    detection = record_detection(broken_image.detect(deployed), journal, check)
+    if not detection.caught:
+        raise CheckFailed(f"the broken image was not caught: {detection.measurement.note}")
+    return detection
 
 
 @then("the time to detect is recorded")
@@ -94,16 +97,3 @@ def revert_to_known_good(world: World, broken_image: BrokenImageDrill, journal: 
     return recorded(journal, check, rollback.revert(
         world, broken_image.tier, to_revision=good.number, reason=f"drill {journal.run_id} step 2"))
 
-
-def caught(detection: Detection, journal: Journal, check: CheckRecord) -> Detection:
-    journal.record(detection.measurement, check)
-    check.note(f"{TIME_TO_DETECT}: {detection.measurement.seconds:.2f} s; {detection.measurement.note}")
-    if detection.smoke is not None:
-        check.note(f"smoke gate: {detection.smoke.summary}")
-        if detection.smoke.failures:
-            check.attach("smoke gate failures", "text", "\n".join(detection.smoke.failures))
-        if detection.smoke.link:
-            check.link("smoke gate target", detection.smoke.link)
-    if not detection.caught:
-        raise CheckFailed(f"the broken image was not caught: {detection.measurement.note}")
-    return detection
