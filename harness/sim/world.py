@@ -87,6 +87,11 @@ class SimWorld:
         self._fresh = False
 
     def start(self) -> SimWorld:
+        # Set before the patched environment, so they outlive the sim: the redaction pass at
+        # the end of a run reads them to mask them.
+        for tier in self.aws_tiers():
+            for name, value in sim_credentials(tier).items():
+                os.environ.setdefault(name, value)
         self._env.start()
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
                      "AWS_SHARED_CREDENTIALS_FILE"):
@@ -105,8 +110,6 @@ class SimWorld:
     def _start_apps(self) -> None:
         tiers = dict(self.topology.tiers)
         for tier in self.aws_tiers():
-            for name, value in sim_credentials(tier).items():
-                os.environ.setdefault(name, value)
             auth = None
             if tier.basic_auth_user_env and tier.basic_auth_password_env:
                 auth = (os.environ[tier.basic_auth_user_env],
