@@ -98,13 +98,11 @@ def prepare(dsn: str, directory: Path, on_finish: Callable[[Callable[[], None]],
 def record(result: RoundTrip, notes: CheckRecord) -> RoundTrip:
     """Put what step 3 did into the evidence: phases, verdict, failures, and any diff."""
     phases = ", ".join(f"{p.name} {p.seconds:.3f} s" for p in result.phases)
-    notes.note(f"test migration {result.name} [{result.classification.category.value}]: "
-               f"{result.status} ({phases})")
     comparison = result.down_vs_before
-    if comparison is not None:
-        notes.note(comparison.summary)
-        if comparison.verdict is not Verdict.IDENTICAL:
-            notes.attach("schema before up vs after down", "diff", comparison.diff)
+    parity = comparison.summary if comparison else "down not run"
+    notes.note(f"{parity}; test migration {result.name} ({phases})")
+    if comparison is not None and comparison.verdict is not Verdict.IDENTICAL:
+        notes.attach("schema before up vs after down", "diff", comparison.diff)
     for line in result.failures + result.notes:
         notes.note(line)
     return result
