@@ -136,6 +136,12 @@ def main() -> None:
         print(f"migra (inspect both + diff): best {min(theirs):.3f} s, "
               f"median {statistics.median(theirs):.3f} s over {args.repeat} runs; "
               f"empty diff: {not str(sql).strip()}")
+        with psycopg.connect(b, autocommit=True) as conn:
+            conn.execute(f"ALTER TABLE t{args.tables // 2} ALTER COLUMN amount TYPE "
+                         "numeric(14, 2)".encode())
+        changed = diff_databases(a, b)
+        print(f"sanity, one column type changed in B: harness says {changed.verdict.value}, "
+              f"migra's diff is {'non-empty' if run_migra(a, b).strip() else 'EMPTY'}")
         ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
         print(f"ratio migra / harness: {statistics.median(theirs) / statistics.median(ours):.2f}x "
               f"(medians); per round {', '.join(f'{r:.2f}' for r in ratios)}")
