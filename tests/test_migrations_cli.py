@@ -68,6 +68,15 @@ def test_lint_fails_with_every_problem_named_by_file(harness: Cli) -> None:
     assert out.stdout.count("fix: ") == 3
 
 
+def test_lint_takes_the_naming_from_a_topology_file(harness: Cli, tmp_path: Path) -> None:
+    bundled = ROOT / "harness" / "topologies" / "runbook.toml"
+    assert harness("migrations", "lint", str(FIXTURES / "app"), "--topology",
+                   str(bundled)).returncode == 0
+    out = harness("migrations", "lint", str(FIXTURES / "app"), "--topology", str(bundled),
+                  "--down-suffix", ".undo.sql")
+    assert out.returncode == 1 and "has no down file" in out.stdout
+
+
 def test_lint_json_is_machine_readable(harness: Cli) -> None:
     out = harness("migrations", "lint", str(FIXTURES / "broken"), "--json")
     doc = json.loads(out.stdout)
