@@ -6,4 +6,5 @@ pytest_plugins = [
     "steps.drill",
     "steps.migrations",
     "steps.rollback",
+    "steps.restore",
 ]
