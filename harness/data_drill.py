@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness import naming, restore
 from harness.aws import rds
 from harness.aws import secrets as db_secret
 from harness.clock import utcnow
-from harness.datacheck import Fingerprint
+from harness.datacheck import CANARY_TABLE, Fingerprint
 from harness.db import fingerprint as fp
 from harness.errors import HarnessError
+from harness.layer2 import Layer2Result, roll_back_data
+from harness.migrations.discovery import Migration, load
+from harness.migrations.runner import BOOKKEEPING_TABLE, applied_versions, apply_up
+from harness.recovery import Recovery as AppRecovery
 from harness.recovery import service, swap_and_verify
 from harness.world import World
 
@@ -130,3 +135,80 @@ class DataDrill:
             return []
         self._cleaned = True
         return reap(self.world, self.tier, self.drill_id).lines()
+
+
+# A rehearsal migration that touches only the harness's own canary table, so a Layer-2
+# rehearsal is as safe on a real drill tier as in the sim.
+_FORWARD = f"ALTER TABLE {CANARY_TABLE} ADD COLUMN rehearsal_note text;\n"
+_DOWN = f"ALTER TABLE {CANARY_TABLE} DROP COLUMN rehearsal_note;\n"
+_BROKEN_DOWN = f"ALTER TABLE {CANARY_TABLE} DROP COLUMN rehearsal_note_misspelt;\n"
+
+
+@dataclass
+class Layer2Rehearsal:
+    """Layer 2 rehearsed on a drill tier: a pre-promotion snapshot, a migration applied
+    after it, then the data rollback in the runbook's order."""
+
+    drill: DataDrill
+    directory: Path
+    migration: Migration | None = None
+
+    def snapshot(self) -> str:
+        found = self.drill.fingerprint_source()
+        waited = self.drill.take_snapshot()
+        return f"source fingerprinted ({found.rows} rows); {waited.describe()}"
+
+    def apply_migration(self) -> str:
+        version = utcnow().strftime(naming.TIMESTAMP_FORMAT)
+        self._write(f"{version}_harness_rehearsal.sql", _FORWARD)
+        self._write(f"{version}_harness_rehearsal.down.sql", _DOWN)
+        self.migration = load(self.directory).migrations[-1]
+        applied = apply_up(self._dsn(), self.migration)
+        return f"migration {applied.name} applied after the snapshot"
+
+    def break_down(self) -> None:
+        assert self.migration is not None and self.migration.down is not None
+        self.migration.down.path.write_text(_BROKEN_DOWN, encoding="utf-8")
+        self.migration = load(self.directory).migrations[-1]
+
+    def corrupt_data(self) -> str:
+        with fp.connect(self._dsn(), "source database") as conn:
+            gone = conn.execute(f"DELETE FROM {CANARY_TABLE}").rowcount
+        return f"{gone} row(s) of {CANARY_TABLE} lost, as a bad migration would lose them"
+
+    def roll_back(self, app_revert: AppRecovery, *, data_corrupt: bool) -> Layer2Result:
+        assert self.migration is not None and self.drill.snapshot is not None
+        world, tier = self.drill.world, self.drill.tier
+        return roll_back_data(
+            world, tier, self.migration, app_revert=app_revert, data_corrupt=data_corrupt,
+            snapshot_id=self.drill.snapshot.id,
+            restore_instance_id=naming.restored_instance_identifier(
+                world.tier(tier).db_instance or "", utcnow()),
+            tags=self.drill.tags, expected=self.drill.fingerprint,
+            repoint=lambda inst: repoint_app(world, tier, inst.host or "", inst.port))
+
+    def migration_recorded(self) -> bool:
+        assert self.migration is not None
+        return self.migration.version in applied_versions(self._dsn())
+
+    def restored_instances(self) -> list[str]:
+        return [i.id for i in rds.drill_resources(self.drill.world, self.drill.tier,
+                                                  self.drill.drill_id)[1]]
+
+    def cleanup(self) -> list[str]:
+        """Undo the rehearsal on the source (its _migrations row), then the drill's cleanup."""
+        lines = []
+        if self.migration is not None and self.migration_recorded():
+            with fp.connect(self._dsn(), "source database") as conn:
+                conn.execute(f"DELETE FROM {BOOKKEEPING_TABLE} WHERE version = %s",
+                             (self.migration.version,))
+            lines.append(f"removed rehearsal migration {self.migration.version} from "
+                         f"{BOOKKEEPING_TABLE}")
+        return self.drill.cleanup() + lines
+
+    def _dsn(self) -> str:
+        return self.drill.world.databases.source_dsn(self.drill.world.tier(self.drill.tier))
+
+    def _write(self, name: str, text: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / name).write_text(text, encoding="utf-8")

@@ -79,8 +79,8 @@ class Recovery:
 
     def raise_for_failure(self) -> None:
         if self.failed_phase is not None:
-            raise CheckFailed(f"data recovery failed at phase '{self.failed_phase}': {self.reason}",
-                              where=f"restored instance {self.instance_id}",
+            raise CheckFailed(f"data recovery failed at phase '{self.failed_phase}' (restored "
+                              f"instance {self.instance_id}): {self.reason}",
                               fix=_FIXES.get(self.failed_phase, "see the evidence for the phase"))
 
 
