@@ -13,6 +13,7 @@ from harness import acceptance, rollback
 from harness.aws import secrets as db_secret
 from harness.data_drill import DataDrill, Layer2Rehearsal
 from harness.datacheck import Fingerprint, table_rows
+from harness.errors import CheckFailed
 from harness.evidence import CheckRecord, Journal
 from harness.layer2 import Layer2Result
 from harness.recovery import Recovery as AppRecovery
@@ -104,7 +105,8 @@ def rtos_measured(journal: Journal) -> dict[str, acceptance.RtoFinding]:
 def rto_met(rto_findings: dict[str, acceptance.RtoFinding], name: str, check: CheckRecord) -> None:
     finding = rto_findings[name]
     check.note(finding.describe())
-    assert finding.met, finding.describe()
+    if not finding.met:
+        raise CheckFailed(finding.describe(), fix="the drill is not accepted until both RTOs are met")
 
 
 # --- Layer-2 data rollback --------------------------------------------------------------------
