@@ -43,7 +43,6 @@ def topology_file(tmp_path: Path) -> Path:
     text = topology_mod.bundled_path().read_text(encoding="utf-8").replace(
         'basic_auth_user_env = "HARNESS_STAGING_BASIC_AUTH_USER"',
         'role_arn = "arn:aws:iam::961381384763:role/harness-sim"\n'
-        'dsn_env = "HARNESS_STAGING_DSN"\n'
         'basic_auth_user_env = "HARNESS_STAGING_BASIC_AUTH_USER"', 1)
     path = tmp_path / "topology.toml"
     path.write_text(text, encoding="utf-8")
