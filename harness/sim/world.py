@@ -103,9 +103,11 @@ class SimWorld:
             os.environ.pop(name, None)
         self._mock.start()
         self.dataplane.install()
+        self.dataplane.prewarm()
         self._started = True
         self.seed()
         self._start_apps()
+        self.dataplane.ready()
         self._fresh = True
         return self
 
