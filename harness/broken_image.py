@@ -84,13 +84,15 @@ class BrokenImageDrill:
 
     def cleanup(self) -> list[str]:
         """Put the service back on the known-good revision if it still asks for the broken
-        one, then deregister the broken revision."""
+        one, then deregister the broken revision. Whoever uses the tier next waits for it
+        to be healthy (see ``recovery.healthy_on_current``)."""
         if self.broken is None or self._cleaned_up:
             return self.cleaned
         self._cleaned_up = True
         if self.known_good is not None and self.ecs.current_arn() == self.broken.arn:
             self.ecs.swap(self.known_good)
-            self.cleaned.append(f"service {self.ecs.service} put back on {self.known_good.label}")
+            self.cleaned.append(f"service {self.ecs.service} put back on {self.known_good.label} "
+                                "(its rollout is not waited for here)")
         self.ecs.deregister(self.broken)
         self.cleaned.append(f"deregistered {self.broken.label} (tag {DRILL_TAG}={self.drill_id})")
         return self.cleaned

@@ -5,6 +5,7 @@ health through the tier's DB-host secret)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from collections.abc import Callable
@@ -108,6 +109,10 @@ class SimWorld:
         self.seed()
         self._start_apps()
         self.dataplane.ready()
+        # Starting moto leaves a large heap behind; a full collection of it pauses the process
+        # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
+        gc.collect()
+        gc.freeze()
         self._fresh = True
         return self
 
@@ -129,6 +134,14 @@ class SimWorld:
             self.apps[tier.name] = app
             tiers[tier.name] = replace(tier, health_url=app.start(), tls_verify=True)
         self.topology = replace(self.topology, tiers=tiers)
+
+    def reconfigure(self, options: SimOptions) -> None:
+        """New knobs for the running sim (rollout latency, faults); takes effect at once."""
+        self.options = options
+        self.topology = replace(self.topology, application_deadline_s=options.deadline_s)
+        for app in self.apps.values():
+            app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
+                                   never_recover="never-recover" in options.faults)
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         region = self.topology.region
@@ -179,6 +192,7 @@ class SimWorld:
         self.dataplane.close()
         self._mock.stop()
         self._env.stop()
+        gc.unfreeze()
 
     def __enter__(self) -> SimWorld:
         return self.start()
