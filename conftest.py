@@ -6,5 +6,6 @@ pytest_plugins = [
     "steps.drill",
     "steps.migrations",
     "steps.rollback",
+    "steps.restore",
     "steps.gate",
 ]

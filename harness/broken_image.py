@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from harness.aws.ecs import EcsService, Revision
 from harness.clock import Measurement, Stopwatch, poll_until
+from harness.evidence import CheckRecord, Journal
 from harness.health import HealthClient
 from harness.smoke import SmokeResult, SmokeSource, smoke_for
 from harness.world import World
@@ -84,13 +85,29 @@ class BrokenImageDrill:
 
     def cleanup(self) -> list[str]:
         """Put the service back on the known-good revision if it still asks for the broken
-        one, then deregister the broken revision."""
+        one, then deregister the broken revision. Whoever uses the tier next waits for it
+        to be healthy (see ``recovery.healthy_on_current``)."""
         if self.broken is None or self._cleaned_up:
             return self.cleaned
         self._cleaned_up = True
         if self.known_good is not None and self.ecs.current_arn() == self.broken.arn:
             self.ecs.swap(self.known_good)
-            self.cleaned.append(f"service {self.ecs.service} put back on {self.known_good.label}")
+            self.cleaned.append(f"service {self.ecs.service} put back on {self.known_good.label} "
+                                "(its rollout is not waited for here)")
         self.ecs.deregister(self.broken)
         self.cleaned.append(f"deregistered {self.broken.label} (tag {DRILL_TAG}={self.drill_id})")
         return self.cleaned
+
+
+def record_detection(detection: Detection, journal: Journal, check: CheckRecord) -> Detection:
+    """Put the time to detect and what the smoke gate said into the evidence."""
+    m = detection.measurement
+    journal.record(m, check)
+    check.note(f"{TIME_TO_DETECT}: {m.seconds:.2f} s; {m.note}")
+    if detection.smoke is not None:
+        check.note(f"smoke gate: {detection.smoke.summary}")
+        if detection.smoke.failures:
+            check.attach("smoke gate failures", "text", "\n".join(detection.smoke.failures))
+        if detection.smoke.link:
+            check.link("smoke gate target", detection.smoke.link)
+    return detection

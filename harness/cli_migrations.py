@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness import topology
 from harness.db.schema import Verdict
 from harness.errors import HarnessError
 from harness.migrations.discovery import (
@@ -62,10 +63,14 @@ def register(subparsers: Any) -> None:
 def _directory_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="directory holding the .sql files")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--forward-pattern", default=DEFAULT_FORWARD_PATTERN,
-                        help="regex for forward file names, with a (?P<version>...) group")
-    parser.add_argument("--down-suffix", default=DEFAULT_DOWN_SUFFIX,
-                        help="suffix replacing .sql in a down file's name")
+    parser.add_argument("--topology", default=None, metavar="FILE",
+                        help="take the file naming from this topology's [migrations] section")
+    parser.add_argument("--forward-pattern", default=None,
+                        help="regex for forward file names, with a (?P<version>...) group "
+                             f"(default {DEFAULT_FORWARD_PATTERN})")
+    parser.add_argument("--down-suffix", default=None,
+                        help="suffix replacing .sql in a down file's name "
+                             f"(default {DEFAULT_DOWN_SUFFIX})")
 
 
 def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
@@ -120,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _pattern(args: argparse.Namespace) -> MigrationPattern:
-    return MigrationPattern(args.forward_pattern, args.down_suffix)
+    """Command-line flags win over the topology file, which wins over the defaults."""
+    base = (MigrationPattern.from_config(topology.load(args.topology).migrations)
+            if args.topology else MigrationPattern())
+    return MigrationPattern(args.forward_pattern or base.forward_pattern,
+                            args.down_suffix or base.down_suffix)
 
 
 def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:

@@ -41,6 +41,8 @@ def register(sub: Any) -> None:
                        help="where run folders are written (default: ./reports)")
         p.add_argument("-v", "--verbose", action="store_true",
                        help="show pytest's own output as well")
+        p.add_argument("--list-faults", action="store_true",
+                       help="list the sim faults --sim-fault accepts, and exit")
         add_screenshot_option(p)
         if name == "gate":
             GateOptions.add_options(p)
@@ -71,6 +73,9 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
                  extra: list[str] | None = None, as_json: bool = False) -> int:
     from harness.cli import load_topology, project_root
+
+    if args.list_faults:
+        return list_faults(console)
 
     topology = load_topology(args.topology)
     tier = topology.tier(args.tier)
@@ -125,6 +130,14 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                 pytest.ExitCode.USAGE_ERROR):
         return 2
     return 0 if doc["verdict"] == "pass" else 1
+
+
+def list_faults(console: Console) -> int:
+    from harness.sim.world import KNOWN_FAULTS
+
+    for name, what in sorted(KNOWN_FAULTS.items()):
+        console.print(f"{name}: {what}")
+    return 0
 
 
 def print_summary(doc: dict[str, Any], console: Console) -> None:

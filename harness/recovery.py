@@ -133,13 +133,18 @@ def service(world: World, tier: str, *, as_tier: str | None = None) -> EcsServic
 
 
 def healthy_on_current(world: World, tier: str) -> Revision:
-    """The revision the tier runs, after checking the application is healthy on its image;
-    a tier that is not is a failed precondition (CheckFailed naming what was seen)."""
+    """The revision the tier runs, once the application is healthy on its image (polled up to
+    the application deadline, so a rollout still in progress is waited for). A tier that does
+    not get there is a failed precondition (CheckFailed naming what was seen)."""
     current = service(world, tier).current()
-    reading = HealthClient(world.tier(tier)).read()
-    if not reading.running(current.sha):
-        raise CheckFailed(f"tier {tier} is not healthy on {current.label}: "
-                          f"{reading.describe(current.sha)}",
+    health = HealthClient(world.tier(tier))
+    settings = RecoverySettings.application(world.topology)
+    outcome = poll_until(health.read, lambda r: r.running(current.sha), interval=settings.poll_s,
+                         deadline_s=settings.deadline_s)
+    if not outcome.succeeded:
+        seen = outcome.last.describe(current.sha) if outcome.last else "no reading"
+        raise CheckFailed(f"tier {tier} is not healthy on {current.label} after "
+                          f"{outcome.elapsed:.1f} s: {seen}",
                           fix="bring the tier back to health before drilling on it")
     return current
 

@@ -79,8 +79,8 @@ class Recovery:
 
     def raise_for_failure(self) -> None:
         if self.failed_phase is not None:
-            raise CheckFailed(f"data recovery failed at phase '{self.failed_phase}': {self.reason}",
-                              where=f"restored instance {self.instance_id}",
+            raise CheckFailed(f"data recovery failed at phase '{self.failed_phase}' (restored "
+                              f"instance {self.instance_id}): {self.reason}",
                               fix=_FIXES.get(self.failed_phase, "see the evidence for the phase"))
 
 
@@ -93,14 +93,18 @@ _FIXES = {
 }
 
 
-def take_baseline(world: World, tier: str, drill_id: str, *, deadline_s: float | None = None
-                  ) -> Baseline:
-    """Canary, fingerprint, tagged manual snapshot (waited for), then the post-snapshot row."""
+def fingerprint_source(world: World, tier: str, drill_id: str) -> Fingerprint:
+    """Write the drill's canary into the source, then fingerprint it (canary included)."""
+    source = world.databases.source_dsn(world.tier(tier))
+    fp.write_canary(source, drill_id, BEFORE)
+    return fp.fingerprint(source, "source database")
+
+
+def snapshot_source(world: World, tier: str, drill_id: str, *, deadline_s: float | None = None
+                    ) -> tuple[rds.Snapshot, rds.Waited]:
+    """A manual snapshot of the tier's instance, tagged with the drill id, waited for."""
     t = world.tier(tier)
     assert t.db_instance, f"tier {tier} has no db_instance"
-    source = world.databases.source_dsn(t)
-    fp.write_canary(source, drill_id, BEFORE)
-    expected = fp.fingerprint(source, "source database")
     name = naming.drill_snapshot_identifier(t.db_instance, drill_id)
     snapshot = rds.take_snapshot(world, tier, name, naming.drill_tags(drill_id))
     waited = rds.wait_available(world, tier, snapshot.id,
@@ -110,7 +114,20 @@ def take_baseline(world: World, tier: str, drill_id: str, *, deadline_s: float |
         raise CheckFailed(f"the drill snapshot did not become available: {waited.describe()}",
                           where=f"tier {tier}, instance {t.db_instance}",
                           fix="read the snapshot's events; nothing was restored")
-    fp.write_canary(source, drill_id, AFTER)
+    return snapshot, waited
+
+
+def write_after_row(world: World, tier: str, drill_id: str) -> None:
+    """The row a faithful copy of the snapshot must NOT contain."""
+    fp.write_canary(world.databases.source_dsn(world.tier(tier)), drill_id, AFTER)
+
+
+def take_baseline(world: World, tier: str, drill_id: str, *, deadline_s: float | None = None
+                  ) -> Baseline:
+    """Canary, fingerprint, tagged manual snapshot (waited for), then the post-snapshot row."""
+    expected = fingerprint_source(world, tier, drill_id)
+    snapshot, waited = snapshot_source(world, tier, drill_id, deadline_s=deadline_s)
+    write_after_row(world, tier, drill_id)
     return Baseline(tier, drill_id, expected, snapshot, waited)
 
 
@@ -130,9 +147,12 @@ def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id
     verdict: CopyVerdict | None = None
 
     def finish(failed: str | None, reason: str) -> Recovery:
+        # Recovered = the last phase asked for was reached: the RTO ends there, not when the
+        # harness finished confirming it.
+        end = watch.phases[-1].offset_s if failed is None and watch.phases else None
         note = reason if failed is None else f"failed at {failed}: {reason}"
         measurement = watch.measure(DATA_RTO, target_seconds=target, resolution_seconds=interval,
-                                    completed=failed is None, note=note)
+                                    seconds=end, completed=failed is None, note=note)
         return Recovery(measurement, instance_id, instance, verdict, actual, failed, reason)
 
     try:

@@ -9,6 +9,7 @@ from harness import rollback
 from harness.aws.ecs import Revision
 from harness.errors import CheckFailed, ConfigError, GuardRefusal, HarnessError
 from harness.evidence import CheckRecord, Journal
+from harness.health import HealthClient
 from harness.recovery import Recovery, on_newest, service
 from harness.world import World
 from steps.common import recorded
@@ -84,16 +85,19 @@ def runs_previous(world: World, recovery: Recovery, noted: Revision) -> None:
     assert below and running.number == below[-1], f"runs {running.label}; ACTIVE below {noted.label}: {below}"
 
 
-@then("the service runs the named revision")
-def runs_named(world: World, recovery: Recovery) -> None:
-    running = service(world, recovery.tier).current()
-    assert running.arn == recovery.to_revision.arn, f"runs {running.label}, not {recovery.to_revision.label}"
+@then("the service runs its oldest ACTIVE revision")
+def runs_oldest(world: World, recovery: Recovery) -> None:
+    ecs = service(world, recovery.tier)
+    oldest, running = ecs.revision_numbers()[0], ecs.current()
+    assert running.number == oldest, f"runs {running.label}, not {ecs.family}:{oldest}"
 
 
 @then("the tier is healthy again on that revision's image")
-def healthy_again(recovery: Recovery) -> None:
+def healthy_again(world: World, recovery: Recovery) -> None:
     if not recovery.recovered:
         raise CheckFailed(f"application RTO breached: {recovery.measurement.note}")
+    now = HealthClient(world.tier(recovery.tier)).read()
+    assert now.health.ok and now.sha == recovery.to_revision.sha, f"after recovery: {now.describe()}"
 
 
 @then("the recovery is within the application RTO")

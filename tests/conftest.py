@@ -9,17 +9,15 @@ from typing import Any
 
 import pytest
 
-from harness.db.providers import PostgresServer, open_postgres
+from harness.db.providers import PostgresServer
 from harness.sim.dataplane import DataPlane
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """One real PostgreSQL for the whole session (embedded, in a data directory of its own,
-    unless a Docker engine answers)."""
-    server = open_postgres()
-    yield server
-    server.close()
+def postgres(scratch_postgres: PostgresServer) -> PostgresServer:
+    """One real PostgreSQL for the whole session, shared with the migration features
+    (steps/migrations.py starts it: embedded, unless a Docker engine answers)."""
+    return scratch_postgres
 
 
 @pytest.fixture

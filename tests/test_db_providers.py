@@ -44,6 +44,13 @@ def test_without_docker_the_embedded_server_is_used(postgres: PostgresServer) ->
     assert postgres.server_major >= 16
 
 
+def test_an_unreachable_docker_engine_is_a_quiet_no(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    assert docker_available() is False
+    assert capsys.readouterr() == ("", "")
+
+
 def test_create_from_template_and_drop(postgres: PostgresServer) -> None:
     source = postgres.create_database("prov_source", template="template0")
     with psycopg.connect(source, autocommit=True) as conn:

@@ -54,7 +54,9 @@ def test_lint_passes_a_clean_directory_and_lists_classifications(harness: Cli) -
     out = harness("migrations", "lint", str(FIXTURES / "app"))
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("PASS: 4 migration(s)")
-    assert "risky" in out.stdout and "create-index-not-concurrently" not in out.stdout
+    assert "4 backward-compatible, 0 risky, 0 breaking" in out.stdout
+    # The CONCURRENTLY index is recognised as such: no lock-heavy finding.
+    assert "create-index-not-concurrently" not in out.stdout
 
 
 def test_lint_fails_with_every_problem_named_by_file(harness: Cli) -> None:
@@ -64,6 +66,15 @@ def test_lint_fails_with_every_problem_named_by_file(harness: Cli) -> None:
     assert "20260402000000_drop_email.down.sql: down file holds no SQL" in out.stdout
     assert "20260403000000_orphan.down.sql: down file has no forward file" in out.stdout
     assert out.stdout.count("fix: ") == 3
+
+
+def test_lint_takes_the_naming_from_a_topology_file(harness: Cli, tmp_path: Path) -> None:
+    bundled = ROOT / "harness" / "topologies" / "runbook.toml"
+    assert harness("migrations", "lint", str(FIXTURES / "app"), "--topology",
+                   str(bundled)).returncode == 0
+    out = harness("migrations", "lint", str(FIXTURES / "app"), "--topology", str(bundled),
+                  "--down-suffix", ".undo.sql")
+    assert out.returncode == 1 and "has no down file" in out.stdout
 
 
 def test_lint_json_is_machine_readable(harness: Cli) -> None:

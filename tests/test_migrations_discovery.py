@@ -9,6 +9,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.migrations.discovery import MigrationPattern, discover, load
+from harness.topology import MigrationsConfig
 
 Write = Callable[[dict[str, str]], Path]
 UP = "CREATE TABLE t (id int);\n"
@@ -146,3 +147,10 @@ def test_a_bad_pattern_is_a_config_error(kwargs: dict[str, str], message: str) -
 def test_a_missing_directory_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         discover(tmp_path / "nope")
+
+
+def test_the_topology_section_sets_the_pattern(write_migrations: Write) -> None:
+    d = write_migrations({"20260101000000_a.sql": UP, "20260101000000_a.undo.sql": DOWN})
+    config = MigrationsConfig(down_suffix=".undo.sql")  # its default names the group timestamp
+    found = discover(d, MigrationPattern.from_config(config))
+    assert found.ok and [m.version for m in found.migrations] == ["20260101000000"]

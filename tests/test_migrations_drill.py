@@ -12,7 +12,8 @@ import pytest
 from harness.db.dump import diff_databases
 from harness.db.providers import PostgresServer, dbname_of
 from harness.db.schema import Verdict
-from harness.migrations.drill import clean_up, run_step3, write_drill_migration
+from harness.evidence import Journal
+from harness.migrations.drill import clean_up, prepare, record, run_step3, write_drill_migration
 from harness.migrations.rules import Category
 from harness.migrations.runner import applied_versions
 
@@ -70,3 +71,20 @@ def test_a_wrong_down_fails_parity_and_the_clean_up_removes_the_leftovers(
 def test_a_bad_drill_id_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="drill id"):
         write_drill_migration(tmp_path, "Bad-Id; DROP")
+
+
+def test_prepare_registers_the_clean_up_and_record_writes_evidence(
+        app_db: tuple[str, str], tmp_path: Path) -> None:
+    dsn, untouched = app_db
+    finalisers: list[Callable[[], None]] = []
+    drill = prepare(dsn, tmp_path, finalisers.append, wrong_down=True)
+    check = Journal(kind="tests", backend="sim", topology="t", tier="staging").begin_check(
+        "Drill step 3", "wrong down")
+    result = record(run_step3(dsn, drill), check)
+    assert result.status == "failed"
+    assert any("different schemas" in n for n in check.detail.splitlines())
+    assert check.attachments[0]["kind"] == "diff"
+    assert drill.table in check.attachments[0]["content"]
+    (finish,) = finalisers
+    finish()
+    assert diff_databases(dsn, untouched).verdict is Verdict.IDENTICAL

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.db.providers import PostgresServer
 from harness.db.schema import Verdict
 from harness.migrations.discovery import load
-from harness.migrations.roundtrip import roundtrip_directory, roundtrip_migration
+from harness.migrations.roundtrip import RoundTrip, roundtrip_directory, roundtrip_migration
 from harness.migrations.rules import Category
 from harness.migrations.runner import applied_versions, apply_up
 
@@ -19,6 +19,14 @@ BASE = {
                                 "created_at timestamptz);\n",
     "20260101000000_users.down.sql": "DROP TABLE users;\n",
 }
+
+
+def after_base(postgres: PostgresServer, write_migrations: Write, forward: str,
+               down: str) -> RoundTrip:
+    """Round-trip one migration (forward, down) applied after the users table."""
+    d = write_migrations({**BASE, "20260102000000_change.sql": forward,
+                          "20260102000000_change.down.sql": down})
+    return roundtrip_directory(postgres, load(d)).results[1]
 
 
 def test_the_sample_directory_round_trips(postgres: PostgresServer) -> None:
@@ -103,12 +111,8 @@ def test_a_do_block_that_changes_a_column_type_is_caught_by_the_catalog_diff(
 
 def test_an_irreversible_migration_is_reported_not_downed(
         postgres: PostgresServer, write_migrations: Write) -> None:
-    d = write_migrations({
-        **BASE,
-        "20260102000000_drop.sql": "DROP TABLE users;\n",
-        "20260102000000_drop.down.sql": "-- harness:irreversible: user rows are gone\n",
-    })
-    result = roundtrip_directory(postgres, load(d)).results[1]
+    result = after_base(postgres, write_migrations, "DROP TABLE users;\n",
+                        "-- harness:irreversible: user rows are gone\n")
     assert result.status == "irreversible" and result.ok
     assert result.down_vs_before is None
     assert "user rows are gone" in result.notes[0]
@@ -116,26 +120,18 @@ def test_an_irreversible_migration_is_reported_not_downed(
 
 def test_a_forward_file_that_changes_nothing_fails(
         postgres: PostgresServer, write_migrations: Write) -> None:
-    d = write_migrations({
-        **BASE,
-        "20260102000000_noop.sql": "CREATE TABLE IF NOT EXISTS users (id int);\n",
-        "20260102000000_noop.down.sql": "SELECT 1;\n",
-    })
-    result = roundtrip_directory(postgres, load(d)).results[1]
+    result = after_base(postgres, write_migrations,
+                        "CREATE TABLE IF NOT EXISTS users (id int);\n", "SELECT 1;\n")
     assert result.status == "failed"
     assert "changed nothing in the schema" in result.failures[0]
 
 
 def test_a_failing_forward_is_a_failed_result_not_a_crash(
         postgres: PostgresServer, write_migrations: Write) -> None:
-    d = write_migrations({
-        **BASE,
-        "20260102000000_bad.sql": "ALTER TABLE nope ADD COLUMN x int;\n",
-        "20260102000000_bad.down.sql": "ALTER TABLE nope DROP COLUMN x;\n",
-    })
-    result = roundtrip_directory(postgres, load(d)).results[1]
+    result = after_base(postgres, write_migrations, "ALTER TABLE nope ADD COLUMN x int;\n",
+                        "ALTER TABLE nope DROP COLUMN x;\n")
     assert result.status == "failed"
-    assert "20260102000000_bad.sql:1" in result.failures[0]
+    assert "20260102000000_change.sql:1" in result.failures[0]
 
 
 def test_bookkeeping_follows_each_step_and_reapply_false_leaves_it_down(

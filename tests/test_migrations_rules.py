@@ -148,3 +148,11 @@ def test_catalog_changes_already_explained_by_the_text_are_not_repeated() -> Non
 def test_every_rule_has_a_category_and_a_summary() -> None:
     for rule in RULES.values():
         assert rule.summary and rule.category in Category
+
+
+def test_lower_case_sql_and_comments_inside_a_statement() -> None:
+    sql = ("alter table only public.users -- the old flag\n"
+           "  drop column /* unused since 2025 */ legacy_flag cascade;\n"
+           "create unique index concurrently if not exists u on users (email);\n")
+    assert rules_of(sql) == [("drop-column", 1, "users.legacy_flag"),
+                             ("unique-on-existing-columns", 3, "users")]

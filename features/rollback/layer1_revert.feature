@@ -16,7 +16,7 @@ Feature: Layer-1 application rollback
   Scenario: The service goes back to a named revision
     Given tier "staging" runs its newest revision
     When tier "staging" is rolled back to its oldest ACTIVE revision, named by number
-    Then the service runs the named revision
+    Then the service runs its oldest ACTIVE revision
     And the tier is healthy again on that revision's image
 
   Scenario: A revision that does not exist is refused by name

@@ -125,6 +125,16 @@ def _call(what: str, where: str, fn: Any, **kwargs: Any) -> Any:
                                     "RDS quotas, then re-run") from exc
 
 
+def _unless_gone(what: str, where: str, fn: Any, fix: str, **kwargs: Any) -> Any | None:
+    """``fn(**kwargs)``, or None when RDS says the resource does not exist."""
+    try:
+        return fn(**kwargs)
+    except ClientError as exc:
+        if _is_not_found(exc):
+            return None
+        raise AwsOperationError(f"{what} failed: {exc}", where=where, fix=fix) from exc
+
+
 def _where(world: World, tier: str) -> str:
     t = world.tier(tier)
     return f"tier {t.name} (account {t.account_id})"
@@ -151,14 +161,10 @@ def take_snapshot(world: World, tier: str, name: str, tags: Mapping[str, str]) -
 
 
 def describe_snapshot(world: World, tier: str, snapshot_id: str) -> Snapshot | None:
-    try:
-        raw = world.client(tier, "rds").describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)
-    except ClientError as exc:
-        if _is_not_found(exc):
-            return None
-        raise AwsOperationError(f"describe-db-snapshots {snapshot_id} failed: {exc}",
-                                where=_where(world, tier), fix="check the tier's credentials") from exc
-    found = raw.get("DBSnapshots", [])
+    raw = _unless_gone(f"describe-db-snapshots {snapshot_id}", _where(world, tier),
+                       world.client(tier, "rds").describe_db_snapshots,
+                       "check the tier's credentials", DBSnapshotIdentifier=snapshot_id)
+    found = raw.get("DBSnapshots", []) if raw else []
     return Snapshot.from_api(found[0]) if found else None
 
 
@@ -192,15 +198,10 @@ def find_pre_promotion_snapshot(world: World, tier: str, cycle: str) -> Snapshot
 def delete_snapshot(world: World, tier: str, snapshot_id: str) -> bool:
     """Delete a snapshot; False when it was already gone."""
     world.guard_write(tier, action=f"delete snapshot {snapshot_id}")
-    try:
-        world.client(tier, "rds").delete_db_snapshot(DBSnapshotIdentifier=snapshot_id)
-    except ClientError as exc:
-        if _is_not_found(exc):
-            return False
-        raise AwsOperationError(f"delete-db-snapshot {snapshot_id} failed: {exc}",
-                                where=_where(world, tier),
-                                fix="delete it by hand (aws rds delete-db-snapshot)") from exc
-    return True
+    return _unless_gone(f"delete-db-snapshot {snapshot_id}", _where(world, tier),
+                        world.client(tier, "rds").delete_db_snapshot,
+                        "delete it by hand (aws rds delete-db-snapshot)",
+                        DBSnapshotIdentifier=snapshot_id) is not None
 
 
 # --- instances --------------------------------------------------------------------------------
@@ -220,14 +221,10 @@ def restore_to_new_instance(world: World, tier: str, snapshot_id: str, instance_
 
 
 def describe_instance(world: World, tier: str, instance_id: str) -> DbInstance | None:
-    try:
-        raw = world.client(tier, "rds").describe_db_instances(DBInstanceIdentifier=instance_id)
-    except ClientError as exc:
-        if _is_not_found(exc):
-            return None
-        raise AwsOperationError(f"describe-db-instances {instance_id} failed: {exc}",
-                                where=_where(world, tier), fix="check the tier's credentials") from exc
-    found = raw.get("DBInstances", [])
+    raw = _unless_gone(f"describe-db-instances {instance_id}", _where(world, tier),
+                       world.client(tier, "rds").describe_db_instances,
+                       "check the tier's credentials", DBInstanceIdentifier=instance_id)
+    found = raw.get("DBInstances", []) if raw else []
     return DbInstance.from_api(found[0]) if found else None
 
 
@@ -255,16 +252,11 @@ def delete_instance(world: World, tier: str, instance_id: str) -> bool:
                                 where=_where(world, tier),
                                 fix="only instances a drill restored may be deleted")
     world.guard_write(tier, action=f"delete instance {instance_id}")
-    try:
-        world.client(tier, "rds").delete_db_instance(
-            DBInstanceIdentifier=instance_id, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
-    except ClientError as exc:
-        if _is_not_found(exc):
-            return False
-        raise AwsOperationError(f"delete-db-instance {instance_id} failed: {exc}",
-                                where=_where(world, tier),
-                                fix="delete it by hand (aws rds delete-db-instance)") from exc
-    return True
+    return _unless_gone(f"delete-db-instance {instance_id}", _where(world, tier),
+                        world.client(tier, "rds").delete_db_instance,
+                        "delete it by hand (aws rds delete-db-instance)",
+                        DBInstanceIdentifier=instance_id, SkipFinalSnapshot=True,
+                        DeleteAutomatedBackups=True) is not None
 
 
 # --- drill leftovers --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,11 @@ def _open_docker(pg_dump_path: str | None) -> PostgresServer:
 
 
 def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresServer:
-    import pgserver
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime dir at import; without XDG_RUNTIME_DIR
+        # (containers, CI) that warns and falls back to /tmp, which is fine here.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver
 
     made_dir = data_dir is None
     pgdata = Path(tempfile.mkdtemp(prefix="harness-pg-")) if data_dir is None else data_dir

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from harness.errors import ConfigError
 from harness.migrations.statements import ParsedSql, Statement, parse_sql
+from harness.topology import MigrationsConfig
 
 DEFAULT_FORWARD_PATTERN = r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.sql$"
 DEFAULT_DOWN_SUFFIX = ".down.sql"
@@ -28,7 +29,8 @@ _NON_TRANSACTIONAL = (("CREATE", "INDEX", "CONCURRENTLY"), ("DROP", "INDEX", "CO
 @dataclass(frozen=True)
 class MigrationPattern:
     """How forward and down files are named. ``forward_pattern`` is a regex with a named
-    group ``version`` (the ordering key); the down file is ``<forward stem><down_suffix>``."""
+    group ``version`` (or ``timestamp``: the ordering key); the down file is
+    ``<forward stem><down_suffix>``."""
 
     forward_pattern: str = DEFAULT_FORWARD_PATTERN
     down_suffix: str = DEFAULT_DOWN_SUFFIX
@@ -40,18 +42,27 @@ class MigrationPattern:
             raise ConfigError(f"forward_pattern is not a valid regex: {exc}",
                               where="[migrations] forward_pattern",
                               fix="write a Python regex with a (?P<version>...) group") from exc
-        if "version" not in compiled.groupindex:
+        if not {"version", "timestamp"} & set(compiled.groupindex):
             raise ConfigError("forward_pattern has no (?P<version>...) group",
                               where="[migrations] forward_pattern",
-                              fix="name the ordering part of the file name (?P<version>...)")
+                              fix="name the ordering part of the file name (?P<version>...) "
+                                  "or (?P<timestamp>...)")
         if not self.down_suffix.endswith(".sql") or self.down_suffix == ".sql":
             raise ConfigError(f"down_suffix {self.down_suffix!r} must end in .sql and say "
                               "more than .sql", where="[migrations] down_suffix",
                               fix='use e.g. ".down.sql"')
 
+    @classmethod
+    def from_config(cls, config: MigrationsConfig) -> MigrationPattern:
+        """The pattern a topology's ``[migrations]`` section sets."""
+        return cls(config.forward_pattern, config.down_suffix)
+
     @property
     def regex(self) -> re.Pattern[str]:
         return re.compile(self.forward_pattern)
+
+    def version_of(self, match: re.Match[str]) -> str:
+        return match["version"] if "version" in match.re.groupindex else match["timestamp"]
 
     def down_name(self, forward_name: str) -> str:
         return forward_name.removesuffix(".sql") + self.down_suffix
@@ -141,7 +152,8 @@ def discover(directory: Path | str, pattern: MigrationPattern | None = None) -> 
                                     "rename it <14-digit timestamp>_<slug>.sql (or its "
                                     f"<stem>{pattern.down_suffix}), or move it out"))
             continue
-        forwards.setdefault(match["version"], []).append((path, match["version"]))
+        version = pattern.version_of(match)
+        forwards.setdefault(version, []).append((path, version))
 
     migrations: list[Migration] = []
     paired_downs: set[str] = set()

@@ -5,6 +5,8 @@ drill id and is removed afterwards, whatever the outcome."""
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +15,8 @@ import psycopg
 from psycopg import sql
 
 from harness.db.dump import pg_dump_for
+from harness.db.schema import Verdict
+from harness.evidence import CheckRecord
 from harness.migrations.discovery import Migration, load
 from harness.migrations.roundtrip import RoundTrip, roundtrip_migration
 from harness.migrations.runner import BOOKKEEPING_TABLE
@@ -80,3 +84,25 @@ def clean_up(dsn: str, drill: DrillMigration) -> None:
         if exists and exists[0]:
             conn.execute(sql.SQL("DELETE FROM {} WHERE version = %s").format(
                 sql.Identifier(BOOKKEEPING_TABLE)), (drill.migration.version,))
+
+
+def prepare(dsn: str, directory: Path, on_finish: Callable[[Callable[[], None]], None], *,
+            wrong_down: bool = False) -> DrillMigration:
+    """Write a test migration with a fresh drill id and register its clean-up."""
+    drill = write_drill_migration(directory / "step3", f"s3_{uuid.uuid4().hex[:10]}",
+                                  wrong_down=wrong_down)
+    on_finish(lambda: clean_up(dsn, drill))
+    return drill
+
+
+def record(result: RoundTrip, notes: CheckRecord) -> RoundTrip:
+    """Put what step 3 did into the evidence: phases, verdict, failures, and any diff."""
+    phases = ", ".join(f"{p.name} {p.seconds:.3f} s" for p in result.phases)
+    comparison = result.down_vs_before
+    parity = comparison.summary if comparison else "down not run"
+    notes.note(f"{parity}; test migration {result.name} ({phases})")
+    if comparison is not None and comparison.verdict is not Verdict.IDENTICAL:
+        notes.attach("schema before up vs after down", "diff", comparison.diff)
+    for line in result.failures + result.notes:
+        notes.note(line)
+    return result

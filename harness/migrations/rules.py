@@ -347,15 +347,21 @@ def _name_list(words: Sequence[Word], i: int, skip: set[str] | None = None) -> l
     return names
 
 
-def _split_top_level(words: Sequence[Word]) -> list[list[Word]]:
-    """Split ALTER TABLE actions at commas outside parentheses."""
-    actions: list[list[Word]] = [[]]
+def _with_depth(words: Sequence[Word]) -> Iterator[tuple[Word, int]]:
+    """Each word with its parenthesis depth (0 = top level of the statement)."""
     depth = 0
     for word in words:
         if word.up == "(":
             depth += 1
         elif word.up == ")":
             depth -= 1
+        yield word, depth
+
+
+def _split_top_level(words: Sequence[Word]) -> list[list[Word]]:
+    """Split ALTER TABLE actions at commas outside parentheses."""
+    actions: list[list[Word]] = [[]]
+    for word, depth in _with_depth(words):
         if word.up == "," and depth == 0:
             actions.append([])
         elif word.up != ";":
@@ -364,15 +370,8 @@ def _split_top_level(words: Sequence[Word]) -> list[list[Word]]:
 
 
 def _has_top_level(words: Sequence[Word], keyword: str) -> bool:
-    depth = 0
-    for word in words:
-        if word.up == "(":
-            depth += 1
-        elif word.up == ")":
-            depth -= 1
-        elif depth == 0 and word.kind == "word" and word.up == keyword:
-            return True
-    return False
+    return any(depth == 0 and word.kind == "word" and word.up == keyword
+               for word, depth in _with_depth(words))
 
 
 def _pairs(ups: Sequence[str], first: str, second: str) -> bool:

@@ -101,7 +101,8 @@ class SimApp:
         handler = type("Handler", (_Handler,), {"app": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # A short poll interval: shutdown() waits up to one interval.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name=f"sim-app-{self.tier.name}", daemon=True)
         self._thread.start()
         return self.url

@@ -76,9 +76,9 @@ class _Restoring:
 class DataPlane:
     """Owns the databases behind the sim's RDS resources on one PostgreSQL server.
 
-    The server is opened on first use (``server`` may be a factory), and an instance's
-    database is made from the seed when it is first needed, so a sim session that never
-    touches data never pays for PostgreSQL.
+    The server is opened by ``prewarm`` (in the background) or on first use (``server`` may
+    be a factory); an instance's database is copied from the seed when it is first needed,
+    so re-seeding after a reset costs nothing until the data is used.
     """
 
     def __init__(self, server: PostgresServer | Callable[[], PostgresServer],
@@ -95,6 +95,8 @@ class DataPlane:
         # "mid-restore" (e.g. kill the process that asked for it).
         self.on_restore: Callable[[str, str], None] | None = None
         self._seeded = False
+        self._warming: threading.Thread | None = None
+        self._warm_error: BaseException | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def install(self) -> DataPlane:
@@ -126,7 +128,33 @@ class DataPlane:
                     no_durability(self._server)
             return self._server
 
+    def prewarm(self) -> None:
+        """Start the server and the seed database in the background (the sim overlaps it with
+        moto's setup); ``ready`` waits for it."""
+        if self._warming is None and not self.started:
+            self._warming = threading.Thread(target=self._warm, name="sim-postgres", daemon=True)
+            self._warming.start()
+
+    def ready(self) -> None:
+        """Wait for ``prewarm``; a failure to start is raised here, naming its cause."""
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        if self._warm_error is not None:
+            error, self._warm_error = self._warm_error, None
+            raise error
+
+    def _warm(self) -> None:
+        try:
+            with self._lock:
+                self._ensure_seed()
+        except BaseException as exc:
+            self._warm_error = exc
+
     def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
         if self._server is not None and self._server.kind == "dsn":
             # A server the sim does not own outlives it: leave none of its databases behind.
             self.reset()

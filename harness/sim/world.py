@@ -5,6 +5,7 @@ health through the tier's DB-host secret)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from collections.abc import Callable
@@ -99,23 +100,32 @@ class SimWorld:
         self.databases = SimDatabases(self.dataplane)
 
     def start(self) -> SimWorld:
+        # Set before the patched environment, so they outlive the sim: the redaction pass at
+        # the end of a run reads them to mask them.
+        for tier in self.aws_tiers():
+            for name, value in sim_credentials(tier).items():
+                os.environ.setdefault(name, value)
         self._env.start()
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
                      "AWS_SHARED_CREDENTIALS_FILE"):
             os.environ.pop(name, None)
         self._mock.start()
         self.dataplane.install()
+        self.dataplane.prewarm()
         self._started = True
         self.seed()
         self._start_apps()
+        self.dataplane.ready()
+        # Starting moto leaves a large heap behind; a full collection of it pauses the process
+        # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
+        gc.collect()
+        gc.freeze()
         self._fresh = True
         return self
 
     def _start_apps(self) -> None:
         tiers = dict(self.topology.tiers)
         for tier in self.aws_tiers():
-            for name, value in sim_credentials(tier).items():
-                os.environ.setdefault(name, value)
             auth = None
             if tier.basic_auth_user_env and tier.basic_auth_password_env:
                 auth = (os.environ[tier.basic_auth_user_env],
@@ -129,6 +139,14 @@ class SimWorld:
             self.apps[tier.name] = app
             tiers[tier.name] = replace(tier, health_url=app.start(), tls_verify=True)
         self.topology = replace(self.topology, tiers=tiers)
+
+    def reconfigure(self, options: SimOptions) -> None:
+        """New knobs for the running sim (rollout latency, faults); takes effect at once."""
+        self.options = options
+        self.topology = replace(self.topology, application_deadline_s=options.deadline_s)
+        for app in self.apps.values():
+            app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
+                                   never_recover="never-recover" in options.faults)
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         region = self.topology.region
@@ -179,6 +197,7 @@ class SimWorld:
         self.dataplane.close()
         self._mock.stop()
         self._env.stop()
+        gc.unfreeze()
 
     def __enter__(self) -> SimWorld:
         return self.start()
