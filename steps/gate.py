@@ -59,12 +59,13 @@ def _gate_stage(_world_session: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def sim_cycle(world: World, _world_session: Any, _gate_stage: Any) -> Any:
+def sim_cycle(world: World, _world_session: Any, _gate_stage: Any, run_config: RunConfig) -> Any:
     """In the sim: the cycle the sim stages (migrations, smoke run, snapshot, webhook), with
-    the faults asked for. None on real accounts."""
+    the faults asked for, for the cycle named on the command line (or the sim's own). None on
+    real accounts."""
     if _gate_stage is None:
         return None
-    return _gate_stage.prepare(_world_session, world)
+    return _gate_stage.prepare(_world_session, world, run_config.cycle)
 
 
 @pytest.fixture(scope="session")

@@ -95,8 +95,9 @@ class GateStage:
         self.github.stop()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def prepare(self, sim: SimWorld, world: World) -> SimCycle:
-        """Stage the cycle on a freshly reset sim world (one scenario's worth)."""
+    def prepare(self, sim: SimWorld, world: World, cycle: str | None = None) -> SimCycle:
+        """Stage ``cycle`` (default: the sim's own) on a freshly reset sim world."""
+        cycle = cycle or CYCLE
         staging, prod = world.tier("staging"), world.topology.prod
         assert prod is not None and prod.db_instance
         sha, prod_sha = sim.seeded["staging"].image_shas[-1], sim.seeded[prod.name].image_shas[-1]
@@ -114,8 +115,8 @@ class GateStage:
         if "gate-staging-unhealthy" in self.faults:
             sim.attach_database(staging.name, FailingDatabase())
         if "gate-no-snapshot" not in self.faults:
-            self._snapshot(world, prod.name, prod.db_instance)
-        return SimCycle(CYCLE, sha, prod_sha, self.migrations, CHANGED_FILES)
+            self._snapshot(world, prod.name, prod.db_instance, cycle)
+        return SimCycle(cycle, sha, prod_sha, self.migrations, CHANGED_FILES)
 
     def _smoke_source(self, world: World, staging: str) -> None:
         """The sim reads smoke results from its GitHub stand-in, as the runbook's team reads
@@ -137,11 +138,11 @@ class GateStage:
                     continue
                 apply_up(dsn, migration)
 
-    def _snapshot(self, world: World, prod: str, instance: str) -> None:
-        name = naming.snapshot_identifier(world.topology.snapshot_template, CYCLE, utcnow())
+    def _snapshot(self, world: World, prod: str, instance: str, cycle: str) -> None:
+        name = naming.snapshot_identifier(world.topology.snapshot_template, cycle, utcnow())
         rds = world.client(prod, "rds")
         rds.create_db_snapshot(DBInstanceIdentifier=instance, DBSnapshotIdentifier=name,
-                               Tags=[{"Key": naming.TAG_CYCLE, "Value": CYCLE}])
+                               Tags=naming.rds_tags({naming.TAG_CYCLE: cycle}))
         if "gate-snapshot-creating" in self.faults:
             from moto.rds.models import rds_backends
 
