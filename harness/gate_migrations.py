@@ -16,7 +16,13 @@ from harness.db.providers import PostgresServer
 from harness.db.schema import Verdict, compare
 from harness.errors import CheckFailed
 from harness.gate_types import ItemResult
-from harness.migrations.discovery import Migration, MigrationPattern, MigrationSet, discover
+from harness.migrations.discovery import (
+    Migration,
+    MigrationPattern,
+    MigrationSet,
+    Problem,
+    discover,
+)
 from harness.migrations.rules import Category, classify
 from harness.migrations.runner import applied_versions, apply_down, apply_up
 
@@ -43,9 +49,9 @@ class CycleMigrations:
         done = set(self.prod_applied)
         return tuple(m for m in self.found.migrations if m.version not in done)
 
-    def problems_of(self, migration: Migration) -> list[str]:
+    def problems_of(self, migration: Migration) -> list[Problem]:
         paths = {migration.forward.path, *([migration.down.path] if migration.down else [])}
-        return [p.render() for p in self.found.problems if p.path in paths]
+        return [p for p in self.found.problems if p.path in paths]
 
 
 def read_cycle(directory: Path, pattern: MigrationPattern, prod_dsn: str,
@@ -128,7 +134,7 @@ def downs_ready(cycle: CycleMigrations) -> ItemResult:
     for migration in pending:
         problems = cycle.problems_of(migration)
         if not migration.reversible or problems:
-            why = problems[0].splitlines()[0] if problems else (
+            why = f"{problems[0].path.name}: {problems[0].message}" if problems else (
                 f"down marked irreversible: {migration.irreversible.reason}"
                 if migration.irreversible else "no down file")
             unready.append(f"{migration.name}: {why}")

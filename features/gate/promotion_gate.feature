@@ -23,8 +23,8 @@ Feature: The promotion gate for one cycle
 
   Scenario: The migrations pending for prod are queued with their downs ready
     Given the migrations this cycle adds on top of prod
-    Then each pending migration has a down ready to run
-    And each is classified, with the order it must be applied in relative to the deploy
+    Then each is classified, with the order it must be applied in relative to the deploy
+    And each pending migration has a down ready to run
 
   Scenario: The Stripe webhook processes a repeated event once, when the cycle touched billing
     Given whether the cycle touched billing
