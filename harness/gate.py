@@ -21,7 +21,7 @@ from harness.clock import utcnow
 from harness.errors import ConfigError
 from harness.gate_types import GateOptions, GateRun, ItemResult, ItemStatus
 from harness.github_actions import GitHubSmoke
-from harness.health import HealthClient
+from harness.health import HealthClient, basic_auth_header
 from harness.migrations.discovery import MigrationPattern
 from harness.smoke import SmokeSource, smoke_for
 from harness.topology import Tier, Topology
@@ -83,7 +83,8 @@ def webhook_idempotency(tier: Tier, dsn: str, decision: BillingDecision, *,
     url = webhook.webhook_url(tier)
     result = webhook.check_idempotent(url, webhook.signing_secret(tier, env), dsn,
                                       tier.webhook_processed_query, label=label,
-                                      basic_auth=basic_auth(tier, env),
+                                      authorization=basic_auth_header(
+                                          tier, os.environ if env is None else env),
                                       tls_verify=tier.tls_verify)
     details = (f"billing: {decision.reason}",
                *(f"delivery {i}: HTTP {d.status} in {d.seconds:.2f} s"
@@ -93,14 +94,6 @@ def webhook_idempotency(tier: Tier, dsn: str, decision: BillingDecision, *,
     return ItemResult(status, result.reason, ("test event", result.event_id), details,
                       fix=None if result.ok else
                       "make the handler skip an event id it has already processed")
-
-
-def basic_auth(tier: Tier, env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
-    values = os.environ if env is None else env
-    if not (tier.basic_auth_user_env and tier.basic_auth_password_env):
-        return None
-    user, password = values.get(tier.basic_auth_user_env), values.get(tier.basic_auth_password_env)
-    return (user, password) if user and password else None
 
 
 # --- item 6: the pre-promotion prod snapshot ----------------------------------------------------

@@ -94,7 +94,7 @@ class HealthClient:
         self.tier = tier
         self.base = tier.health_url.rstrip("/")
         self.timeout_s = timeout_s
-        self._auth = _basic_auth(tier, os.environ if env is None else env)
+        self._auth = basic_auth_header(tier, os.environ if env is None else env)
         self._ssl = None if tier.tls_verify else _unverified()
 
     def deep_health(self) -> Probe:
@@ -178,7 +178,9 @@ def _failed(probe: Probe, failure: Failure, detail: str) -> Probe:
                  detail, probe.at)
 
 
-def _basic_auth(tier: Tier, env: Mapping[str, str]) -> str | None:
+def basic_auth_header(tier: Tier, env: Mapping[str, str]) -> str | None:
+    """The tier's ``Authorization: Basic ...`` value from the env vars it names (None when it
+    names none)."""
     user_env, pw_env = tier.basic_auth_user_env, tier.basic_auth_password_env
     if not user_env or not pw_env:
         return None

@@ -4,7 +4,6 @@ only passing answer). The signing secret comes from the environment and is never
 
 from __future__ import annotations
 
-import base64
 import os
 import ssl
 import time
@@ -86,15 +85,14 @@ def signing_secret(tier: Tier, env: Mapping[str, str] | None = None) -> str:
 
 
 def deliver(url: str, event: stripe_signature.TestEvent, secret: str, *,
-            basic_auth: tuple[str, str] | None = None, tls_verify: bool = True,
+            authorization: str | None = None, tls_verify: bool = True,
             timeout_s: float = TIMEOUT_S) -> Delivery:
     """POST the event once, signed now (as Stripe signs each delivery attempt)."""
     headers = {"Content-Type": "application/json; charset=utf-8",
                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks) promotion-harness",
                stripe_signature.HEADER: stripe_signature.sign(event.payload, secret)}
-    if basic_auth is not None:
-        token = base64.b64encode(f"{basic_auth[0]}:{basic_auth[1]}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
+    if authorization is not None:
+        headers["Authorization"] = authorization
     request = urllib.request.Request(url, data=event.payload, headers=headers, method="POST")
     context = None if tls_verify else ssl._create_unverified_context()
     started = time.monotonic()
@@ -127,14 +125,14 @@ def processed_count(dsn: str, query: str, event_id: str) -> int:
 
 
 def check_idempotent(url: str, secret: str, dsn: str, query: str, *, label: str,
-                     basic_auth: tuple[str, str] | None = None, tls_verify: bool = True,
+                     authorization: str | None = None, tls_verify: bool = True,
                      settle_s: float = SETTLE_S,
                      deadline_s: float = PROCESS_DEADLINE_S) -> IdempotencyResult:
     """Send one test event twice; wait until it is processed, then long enough to see a
     second processing; return what was seen."""
     event = stripe_signature.test_event(label)
-    deliveries = tuple(deliver(url, event, secret, basic_auth=basic_auth, tls_verify=tls_verify)
-                       for _ in range(2))
+    deliveries = tuple(deliver(url, event, secret, authorization=authorization,
+                               tls_verify=tls_verify) for _ in range(2))
     if not all(d.acknowledged for d in deliveries):
         return IdempotencyResult(event.id, url, deliveries, processed_count(dsn, query, event.id))
     outcome = poll_until(lambda: processed_count(dsn, query, event.id), lambda n: n >= 1,
