@@ -11,7 +11,7 @@ from pytest_bdd import given, then, when
 from harness import billing, gate, gate_migrations
 from harness.db.providers import PostgresServer, open_postgres
 from harness.errors import CheckFailed
-from harness.evidence import CheckRecord, Journal
+from harness.evidence import CheckRecord, Decision, Journal
 from harness.gate import GateRun, ItemResult
 from harness.gate_migrations import CycleMigrations
 from harness.gate_types import GateOptions
@@ -81,13 +81,27 @@ def scratch_postgres(_world_session: Any) -> Iterator[PostgresServer]:
         server.close()
 
 
+@pytest.fixture(scope="module")
+def decision(journal: Journal) -> Iterator[dict[str, str | None]]:
+    """The promotion decision record (cycle, SHA, snapshot id, verdict), written into the
+    evidence once every item of the gate has been evaluated."""
+    found: dict[str, str | None] = {}
+    yield found
+    if "cycle" in found:
+        journal.decision = Decision(cycle=found["cycle"], sha=found.get("sha"),
+                                    snapshot_id=found.get("snapshot"), signed_off_by=None,
+                                    verdict=journal.verdict)
+
+
 # --- steps ----------------------------------------------------------------------------------
 
 @given("the cycle under evaluation", target_fixture="gate_run")
 def cycle_under_evaluation(world: World, run_config: RunConfig, gate_options: GateOptions,
-                           sim_cycle: Any, journal: Journal, check: CheckRecord) -> GateRun:
+                           sim_cycle: Any, journal: Journal,
+                           decision: dict[str, str | None]) -> GateRun:
     run = gate.resolve_run(world, run_config.cycle, run_config.sha, gate_options, sim_cycle)
     journal.cycle, journal.sha = run.cycle, run.sha
+    decision.update(cycle=run.cycle, sha=run.sha)
     for line in run.notes:
         journal.add_note(line)
     return run
@@ -151,5 +165,8 @@ def deliver_twice(world: World, gate_run: GateRun,
 
 
 @when("the pre-promotion snapshot of prod for this cycle is looked up", target_fixture="item")
-def pre_promotion_snapshot(world: World, gate_run: GateRun) -> ItemResult:
-    return gate.snapshot_item(world, gate_run)
+def pre_promotion_snapshot(world: World, gate_run: GateRun,
+                           decision: dict[str, str | None]) -> ItemResult:
+    item = gate.snapshot_item(world, gate_run)
+    decision["snapshot"] = item.link[0] if item.link else None
+    return item
