@@ -9,7 +9,7 @@ import pytest
 from pytest_bdd import given, then, when
 
 from harness import billing, gate, gate_migrations
-from harness.db.providers import PostgresServer, open_postgres
+from harness.db.providers import PostgresServer
 from harness.errors import CheckFailed
 from harness.evidence import CheckRecord, Decision, Journal
 from harness.gate import GateRun, ItemResult
@@ -43,42 +43,25 @@ def gate_options(pytestconfig: pytest.Config) -> GateOptions:
     return GateOptions.from_pytest(pytestconfig)
 
 
-@pytest.fixture(scope="session")
-def _gate_stage(_world_session: Any) -> Iterator[Any]:
-    """In the sim: what the staged cycle keeps for the session (GitHub stand-in, migrations)."""
-    if _world_session is None:
-        yield None
-        return
-    from harness.sim.gate_cycle import GateStage
-
-    stage = GateStage(_world_session.options.faults)
-    try:
-        yield stage
-    finally:
-        stage.close()
-
-
 @pytest.fixture(scope="module")
-def sim_cycle(world: World, _world_session: Any, _gate_stage: Any, run_config: RunConfig) -> Any:
+def sim_cycle(world: World, _world_session: Any, run_config: RunConfig) -> Any:
     """In the sim: the cycle the sim stages (migrations, smoke run, snapshot, webhook), with
     the faults asked for, for the cycle named on the command line (or the sim's own). None on
     real accounts."""
-    if _gate_stage is None:
+    if _world_session is None:
         return None
-    return _gate_stage.prepare(_world_session, world, run_config.cycle)
+    return _world_session.gate.prepare(_world_session, world, run_config.cycle)
 
 
 @pytest.fixture(scope="session")
-def scratch_postgres(_world_session: Any) -> Iterator[PostgresServer]:
-    """Where scratch copies go: the sim's own server, else a local embedded one."""
+def gate_scratch_server(request: pytest.FixtureRequest, _world_session: Any) -> PostgresServer:
+    """Where the gate's scratch copies go: the sim's own server (no second start), else the
+    local server the migration steps use for scratch databases."""
     if _world_session is not None:
-        yield _world_session.dataplane.server
-        return
-    server = open_postgres()
-    try:
-        yield server
-    finally:
-        server.close()
+        server: PostgresServer = _world_session.dataplane.server
+        return server
+    local: PostgresServer = request.getfixturevalue("scratch_postgres")
+    return local
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +121,10 @@ def recorded_on_staging(cycle_migrations: CycleMigrations, check: CheckRecord) -
 
 @then("running their downs and then the migrations again on a scratch copy of staging's schema gives staging's schema back")
 def downs_exercised(world: World, cycle_migrations: CycleMigrations, check: CheckRecord,
-                    scratch_postgres: PostgresServer) -> None:
+                    gate_scratch_server: PostgresServer) -> None:
     staging_dsn = world.databases.source_dsn(world.tier("staging"))
-    record(check, gate_migrations.downs_exercised(cycle_migrations, staging_dsn, scratch_postgres))
+    record(check, gate_migrations.downs_exercised(cycle_migrations, staging_dsn,
+                                                  gate_scratch_server))
 
 
 @then("each pending migration has a down ready to run")

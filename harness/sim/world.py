@@ -22,6 +22,7 @@ from harness.sim.app import AppSettings, DatabaseProbe, SimApp
 from harness.sim.dataplane import FAULTS as DATA_FAULTS
 from harness.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
 from harness.sim.gate_cycle import FAULTS as GATE_FAULTS
+from harness.sim.gate_cycle import GateStage
 from harness.sim.seed import SeededTier, seed_tier
 from harness.topology import Tier, Topology
 
@@ -98,6 +99,7 @@ class SimWorld:
         self.dataplane = DataPlane(lambda: open_postgres(self.options.postgres_dsn),
                                    self.options.faults)
         self.databases = SimDatabases(self.dataplane)
+        self._gate: GateStage | None = None
 
     def start(self) -> SimWorld:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
@@ -187,10 +189,20 @@ class SimWorld:
         for app in self.apps.values():
             app.reset()
 
+    @property
+    def gate(self) -> GateStage:
+        """The promotion gate's staged cycle (its GitHub stand-in starts on first use)."""
+        if self._gate is None:
+            self._gate = GateStage(self.options.faults)
+        return self._gate
+
     def stop(self) -> None:
         if not self._started:
             return
         self._started = False
+        if self._gate is not None:
+            self._gate.close()
+            self._gate = None
         for app in self.apps.values():
             app.stop()
         self.dataplane.uninstall()
