@@ -5,4 +5,5 @@ pytest_plugins = [
     "steps.safety",
     "steps.drill",
     "steps.rollback",
+    "steps.migrations",
 ]
