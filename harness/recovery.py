@@ -110,11 +110,14 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     outcome = poll_until(lambda: streak.feed(health.read()), streak.complete,
                          interval=settings.poll_s, deadline_s=remaining)
     last = outcome.last.describe(expected) if outcome.last else "no reading"
+    throttled = (f"; the swap was throttled {len(swap.throttled)} time(s) and retried"
+                 if swap.throttled else "")
     if outcome.succeeded and streak.first_at is not None:
         rto = watch.mark("first healthy", at=streak.first_at)
         watch.mark(f"{settings.healthy_in_a_row} healthy in a row")
         note = (f"{target.label} healthy on image {short(expected)}, "
-                f"{settings.healthy_in_a_row} OKs in a row polled every {settings.poll_s:g} s")
+                f"{settings.healthy_in_a_row} OKs in a row polled every {settings.poll_s:g} s"
+                f"{throttled}")
         measurement = watch.measure(name, seconds=rto, note=note, target_seconds=settings.target_s,
                                     resolution_seconds=settings.poll_s)
     else:
@@ -123,7 +126,7 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
             resolution_seconds=settings.poll_s,
             note=(f"not healthy on {target.label} (image {short(expected)}) after "
                   f"{watch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s; "
-                  f"last: {last}"))
+                  f"last: {last}{throttled}"))
     return Recovery(tier, before, target, expected, swap, measurement, outcome.attempts, last)
 
 

@@ -94,6 +94,7 @@ def test_throttled_swap_is_retried_with_backoff_and_lands_exactly_once(sim: Sim)
     # The clock runs from the revert call, so the throttled retries are part of the RTO.
     phases = {p.name: p.offset_s for p in result.measurement.phases}
     assert phases["ECS updated"] >= 0.6 and result.measurement.seconds >= 0.6 + 0.1
+    assert "throttled 2 time(s) and retried" in result.measurement.note
 
 
 def test_throttling_that_never_stops_is_an_error_naming_the_service(sim: Sim) -> None:
