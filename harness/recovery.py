@@ -20,6 +20,9 @@ from harness.topology import Topology
 from harness.world import World
 
 APPLICATION_RTO = "application RTO"
+# How long a precondition waits for a tier to become healthy before giving up: long enough
+# for a rollout in progress, short of making an unhealthy tier look like a hung drill.
+PRECONDITION_WAIT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -136,14 +139,14 @@ def service(world: World, tier: str, *, as_tier: str | None = None) -> EcsServic
 
 
 def healthy_on_current(world: World, tier: str) -> Revision:
-    """The revision the tier runs, once the application is healthy on its image (polled up to
-    the application deadline, so a rollout still in progress is waited for). A tier that does
-    not get there is a failed precondition (CheckFailed naming what was seen)."""
+    """The revision the tier runs, once the application is healthy on its image (polled for a
+    while, so a rollout still in progress is waited for). A tier that does not get there is a
+    failed precondition (CheckFailed naming what was seen)."""
     current = service(world, tier).current()
     health = HealthClient(world.tier(tier))
     settings = RecoverySettings.application(world.topology)
     outcome = poll_until(health.read, lambda r: r.running(current.sha), interval=settings.poll_s,
-                         deadline_s=settings.deadline_s)
+                         deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S))
     if not outcome.succeeded:
         seen = outcome.last.describe(current.sha) if outcome.last else "no reading"
         raise CheckFailed(f"tier {tier} is not healthy on {current.label} after "
