@@ -4,6 +4,7 @@ pytest_plugins = [
     "steps.common",
     "steps.safety",
     "steps.drill",
-    "steps.rollback",
     "steps.migrations",
+    "steps.rollback",
+    "steps.restore",
 ]

@@ -22,14 +22,14 @@ Handler = Callable[[argparse.Namespace, Console], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness import cli_migrations, cli_ops, cli_report, cli_runs, cli_topology
+    from harness import cli_cleanup, cli_migrations, cli_ops, cli_report, cli_runs, cli_topology
 
     parser = argparse.ArgumentParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (cli_runs, cli_ops, cli_migrations, cli_report, cli_topology):
+    for module in (cli_runs, cli_topology, cli_report, cli_ops, cli_migrations, cli_cleanup):
         module.register(sub)
     return parser
 

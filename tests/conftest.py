@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.db.providers import PostgresServer
+from harness.sim.dataplane import DataPlane
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +47,13 @@ def write_migrations(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
         return directory
 
     return write
+
+
+@pytest.fixture
+def dataplane(_world_session: Any, world: Any) -> Iterator[DataPlane]:
+    """The data plane of the session's sim, on a world reset for this test; faults set by a
+    test are cleared after it."""
+    plane: DataPlane = _world_session.dataplane
+    faults = plane.faults
+    yield plane
+    plane.faults = faults

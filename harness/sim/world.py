@@ -1,5 +1,7 @@
-"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, and
-one sim app per AWS tier whose URL replaces the tier's health_url."""
+"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, one
+sim app per AWS tier whose URL replaces the tier's health_url, and the data plane (a real
+PostgreSQL database behind every RDS instance and snapshot, checked by the app's deep
+health through the tier's DB-host secret)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,11 @@ import boto3
 from moto import mock_aws
 
 from harness.aws.session import tier_session
+from harness.db.providers import open_postgres
 from harness.errors import ConfigError
 from harness.sim.app import AppSettings, DatabaseProbe, SimApp
+from harness.sim.dataplane import FAULTS as DATA_FAULTS
+from harness.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
 from harness.sim.seed import SeededTier, seed_tier
 from harness.topology import Tier, Topology
 
@@ -25,6 +30,7 @@ SIM_ROLE = "harness-sim"
 KNOWN_FAULTS: dict[str, str] = {
     "never-recover": "once a broken revision is live, no later revision rolls out "
                      "(a Layer-1 revert never becomes healthy)",
+    **DATA_FAULTS,
 }
 
 # The sim polls fast so that its recovery times are measured to about 0.1 s, and gives up
@@ -38,6 +44,8 @@ SIM_DEADLINE_LATENCIES = 4
 class SimOptions:
     rollout_latency_s: float = 1.0
     faults: frozenset[str] = frozenset()
+    # The PostgreSQL behind the data plane: this DSN, else Docker, else embedded (pgserver).
+    postgres_dsn: str | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(self.faults - KNOWN_FAULTS.keys())
@@ -86,6 +94,9 @@ class SimWorld:
         self.seeded: dict[str, SeededTier] = {}
         self._started = False
         self._fresh = False
+        self.dataplane = DataPlane(lambda: open_postgres(self.options.postgres_dsn),
+                                   self.options.faults)
+        self.databases = SimDatabases(self.dataplane)
 
     def start(self) -> SimWorld:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
@@ -98,9 +109,12 @@ class SimWorld:
                      "AWS_SHARED_CREDENTIALS_FILE"):
             os.environ.pop(name, None)
         self._mock.start()
+        self.dataplane.install()
+        self.dataplane.prewarm()
         self._started = True
         self.seed()
         self._start_apps()
+        self.dataplane.ready()
         # Starting moto leaves a large heap behind; a full collection of it pauses the process
         # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
         gc.collect()
@@ -118,7 +132,9 @@ class SimWorld:
             settings = AppSettings(self.options.rollout_latency_s,
                                    never_recover="never-recover" in self.options.faults,
                                    basic_auth=auth)
-            app = SimApp(tier, settings, self._session_factory(tier))
+            app = SimApp(tier, settings, self._session_factory(tier),
+                         database=SecretDatabaseProbe(self.dataplane, tier,
+                                                      self._session_factory(tier)))
             self.apps[tier.name] = app
             tiers[tier.name] = replace(tier, health_url=app.start(), tls_verify=True)
         self.topology = replace(self.topology, tiers=tiers)
@@ -142,7 +158,10 @@ class SimWorld:
 
     def seed(self) -> None:
         self._sessions = {t.name: tier_session(t, self.topology.region) for t in self.aws_tiers()}
-        self.seeded = {t.name: seed_tier(self._sessions[t.name], t) for t in self.aws_tiers()}
+        self.seeded = {}
+        for tier in self.aws_tiers():
+            self.seeded[tier.name] = seed_tier(self._sessions[tier.name], tier)
+            seed_database(self._sessions[tier.name], tier)
 
     def aws_tiers(self) -> list[Tier]:
         return [t for t in self.topology.tiers.values() if t.is_aws]
@@ -163,6 +182,7 @@ class SimWorld:
             self._fresh = False
             return
         self._mock.reset()
+        self.dataplane.reset()
         self.seed()
         for app in self.apps.values():
             app.reset()
@@ -173,6 +193,8 @@ class SimWorld:
         self._started = False
         for app in self.apps.values():
             app.stop()
+        self.dataplane.uninstall()
+        self.dataplane.close()
         self._mock.stop()
         self._env.stop()
         gc.unfreeze()
