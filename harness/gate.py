@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from harness import billing, naming, webhook
 from harness.aws import rds
@@ -19,6 +19,8 @@ from harness.aws.ecs import EcsService
 from harness.billing import BillingDecision
 from harness.clock import utcnow
 from harness.errors import ConfigError
+from harness.gate_migrations import CycleMigrations
+from harness.gate_migrations import read_cycle as read_migrations
 from harness.gate_types import GateOptions, GateRun, ItemResult, ItemStatus
 from harness.github_actions import GitHubSmoke
 from harness.health import HealthClient, basic_auth_header
@@ -26,10 +28,6 @@ from harness.migrations.discovery import MigrationPattern
 from harness.smoke import SmokeSource, smoke_for
 from harness.topology import Tier, Topology
 from harness.world import World
-
-if TYPE_CHECKING:
-    from harness.gate_migrations import CycleMigrations
-
 
 
 # --- item 1: staging deep health ----------------------------------------------------------------
@@ -188,14 +186,12 @@ def _prod(world: World) -> Tier:
 
 
 def read_cycle(world: World, run: GateRun) -> CycleMigrations:
-    from harness.gate_migrations import read_cycle as read
-
     if run.migrations_dir is None or not run.migrations_dir.is_dir():
         raise ConfigError(f"no migrations directory at {run.migrations_dir}",
                           fix="pass --migrations DIR (or --repo PATH holding migrations.dir)")
     m = world.topology.migrations
     pattern = MigrationPattern(forward_pattern=m.forward_pattern, down_suffix=m.down_suffix)
-    return read(run.migrations_dir, pattern, world.databases.source_dsn(_prod(world)),
+    return read_migrations(run.migrations_dir, pattern, world.databases.source_dsn(_prod(world)),
                 world.databases.source_dsn(world.tier("staging")))
 
 
