@@ -29,7 +29,6 @@ from harness.smoke import SmokeSource, smoke_for
 from harness.topology import Tier, Topology
 from harness.world import World
 
-
 # --- item 1: staging deep health ----------------------------------------------------------------
 
 def staging_health(tier: Tier) -> ItemResult:
