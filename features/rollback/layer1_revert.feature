@@ -1,4 +1,4 @@
-@rollback @layer1
+@rollback
 Feature: Layer-1 application rollback
   A bad release is rolled back by pointing the service at an earlier task-definition
   revision: nothing is rebuilt, the image is already in the registry. Without a named
