@@ -5,6 +5,7 @@ that is new enough for that server."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import shutil
 import subprocess
@@ -233,8 +234,10 @@ def server_major(dsn: str) -> int:
     return int(row[0]) // 10000
 
 
+@functools.cache
 def pg_dump_major(path: str) -> int:
-    """Major version of the ``pg_dump`` at ``path`` (ConfigError when it does not run)."""
+    """Major version of the ``pg_dump`` at ``path`` (ConfigError when it does not run);
+    asked once per path and process."""
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
                              check=True).stdout
