@@ -100,7 +100,10 @@ class PostgresServer:
                     "WHERE datname = %s AND pid <> pg_backend_pid()",
                     (name,),
                 )
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+                # FORCE (PostgreSQL 13+) also ends sessions that connect in the meantime.
+                force = sql.SQL(" WITH (FORCE)" if self.server_major >= 13 else "")
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(
+                    sql.Identifier(name), force))
         except psycopg.Error as exc:
             raise HarnessError(
                 f"could not drop database {name!r}: {exc}".strip(),
