@@ -45,7 +45,7 @@ class World:
         """A boto3 client acting as ``tier``'s caller (cached per tier and service)."""
         key = (tier, service)
         if key not in self._clients:
-            self._clients[key] = self.session(tier).client(service)
+            self._clients[key] = self.session(tier).client(service)  # type: ignore[call-overload]
         return self._clients[key]
 
     def caller_account(self, tier: str) -> str:

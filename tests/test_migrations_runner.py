@@ -115,3 +115,17 @@ def test_an_irreversible_migration_has_no_down_to_run(
     apply_up(dsn, migration)
     with pytest.raises(ConfigError, match="marked irreversible at line 1: demo"):
         apply_down(dsn, migration)
+
+
+def test_a_bookkeeping_table_of_another_shape_is_a_config_error_and_nothing_is_kept(
+        scratch_db: Callable[[], str]) -> None:
+    dsn = scratch_db()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE _migrations (id serial PRIMARY KEY, filename text)")
+    create = load(FIXTURES / "app").migrations[0]
+    with pytest.raises(ConfigError) as err:
+        apply_up(dsn, create)
+    assert "cannot use the _migrations table" in str(err.value)
+    assert 'column "version" does not exist' in str(err.value)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT to_regclass('users')").fetchone() == (None,)

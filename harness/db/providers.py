@@ -5,6 +5,7 @@ that is new enough for that server."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import shutil
 import subprocess
@@ -99,7 +100,10 @@ class PostgresServer:
                     "WHERE datname = %s AND pid <> pg_backend_pid()",
                     (name,),
                 )
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+                # FORCE (PostgreSQL 13+) also ends sessions that connect in the meantime.
+                force = sql.SQL(" WITH (FORCE)" if self.server_major >= 13 else "")
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(
+                    sql.Identifier(name), force))
         except psycopg.Error as exc:
             raise HarnessError(
                 f"could not drop database {name!r}: {exc}".strip(),
@@ -233,8 +237,10 @@ def server_major(dsn: str) -> int:
     return int(row[0]) // 10000
 
 
+@functools.cache
 def pg_dump_major(path: str) -> int:
-    """Major version of the ``pg_dump`` at ``path`` (ConfigError when it does not run)."""
+    """Major version of the ``pg_dump`` at ``path`` (ConfigError when it does not run);
+    asked once per path and process."""
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
                              check=True).stdout

@@ -68,7 +68,12 @@ def _apply(dsn: str, migration: Migration, sql_file: SqlFile, direction: str) ->
     started = time.monotonic()
     autocommit = needs_autocommit(sql_file)
     try:
-        with psycopg.connect(dsn, autocommit=autocommit) as conn:
+        conn = psycopg.connect(dsn, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        raise ConfigError(f"cannot reach the database: {exc}".strip(), where=mask_dsn(dsn),
+                          fix="check the DSN (and the tunnel, if there is one)") from exc
+    try:
+        with conn:
             if autocommit:
                 _check_state(conn, migration, direction, sql_file)
                 _run(conn, statements[0].text, sql_file, statements[0].line, migration)
@@ -80,9 +85,17 @@ def _apply(dsn: str, migration: Migration, sql_file: SqlFile, direction: str) ->
                     for stmt in statements:
                         _run(conn, stmt.text, sql_file, stmt.line, migration)
                     _record(conn, migration, direction)
-    except psycopg.OperationalError as exc:
-        raise ConfigError(f"cannot reach the database: {exc}".strip(), where=mask_dsn(dsn),
-                          fix="check the DSN (and the tunnel, if there is one)") from exc
+    except psycopg.Error as exc:
+        # Statements are reported by _run; what fails here is the bookkeeping itself.
+        reason = exc.diag.message_primary or str(exc).strip()
+        raise ConfigError(
+            f"cannot use the {BOOKKEEPING_TABLE} table: {reason}; nothing of "
+            f"{sql_file.path.name} was kept",
+            where=f"{mask_dsn(dsn)} table {BOOKKEEPING_TABLE}",
+            fix=f"the runner records (version text PRIMARY KEY, name text, applied_at "
+                f"timestamptz) in {BOOKKEEPING_TABLE}; point it at a database whose table has "
+                "that shape",
+        ) from exc
     return Applied(migration.version, migration.name, direction, len(statements),
                    time.monotonic() - started)
 
