@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from harness import rollback, topology
+from harness import rollback
 from harness.aws.ecs import Backoff, EcsService
 from harness.broken_image import DRILL_TAG, BrokenImageDrill
 from harness.errors import AwsOperationError
@@ -24,9 +24,12 @@ from harness.world import World
 
 
 @pytest.fixture(scope="module")
-def simworld() -> Iterator[SimWorld]:
-    with SimWorld(topology.load()) as running:
-        yield running
+def simworld(_world_session: SimWorld) -> Iterator[SimWorld]:
+    """The session's sim (moto is one per process: a second SimWorld would share its
+    backends), given its own options back afterwards."""
+    options = _world_session.options
+    yield _world_session
+    _world_session.reconfigure(options)
 
 
 Sim = Callable[..., AbstractContextManager[World]]
