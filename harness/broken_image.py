@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from harness.aws.ecs import EcsService, Revision
 from harness.clock import Measurement, Stopwatch, poll_until
+from harness.evidence import CheckRecord, Journal
 from harness.health import HealthClient
 from harness.smoke import SmokeResult, SmokeSource, smoke_for
 from harness.world import World
@@ -96,3 +97,17 @@ class BrokenImageDrill:
         self.ecs.deregister(self.broken)
         self.cleaned.append(f"deregistered {self.broken.label} (tag {DRILL_TAG}={self.drill_id})")
         return self.cleaned
+
+
+def record_detection(detection: Detection, journal: Journal, check: CheckRecord) -> Detection:
+    """Put the time to detect and what the smoke gate said into the evidence."""
+    m = detection.measurement
+    journal.record(m, check)
+    check.note(f"{TIME_TO_DETECT}: {m.seconds:.2f} s; {m.note}")
+    if detection.smoke is not None:
+        check.note(f"smoke gate: {detection.smoke.summary}")
+        if detection.smoke.failures:
+            check.attach("smoke gate failures", "text", "\n".join(detection.smoke.failures))
+        if detection.smoke.link:
+            check.link("smoke gate target", detection.smoke.link)
+    return detection

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from harness.aws.ecs import AwsCall, EcsService, Revision
 from harness.errors import ConfigError
 from harness.health import HEALTH_PATH, VERSION_PATH, short
-from harness.recovery import Recovery, RecoverySettings, swap_and_verify
+from harness.recovery import Recovery, RecoverySettings, service, swap_and_verify
 from harness.world import World
 
 
@@ -49,15 +49,14 @@ def _plan(world: World, tier: str, *, to_revision: int | None, reason: str,
     if not reason.strip():
         raise ConfigError("a rollback needs a reason", fix='pass --reason "incident id + what broke"')
     world.guard_write(tier, as_tier=as_tier, action="roll back the service")
-    t = world.tier(tier)
-    ecs = EcsService(world.client(as_tier or tier, "ecs"), t)
+    ecs = service(world, tier, as_tier=as_tier)
     current = ecs.current()
     target = ecs.active(to_revision) if to_revision is not None else ecs.previous(current.number)
     if target.arn == current.arn:
         raise ConfigError(f"service {ecs.service} already runs {target.label}: nothing to revert",
                           where=ecs.where, fix="name another revision with --to-revision")
     plan = RevertPlan(tier, ecs.cluster, ecs.service, current, target, reason,
-                      tuple(ecs.calls), (ecs.swap_call(target),), t.health_url,
+                      tuple(ecs.calls), (ecs.swap_call(target),), ecs.tier.health_url,
                       RecoverySettings.application(world.topology))
     return plan, ecs
 

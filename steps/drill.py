@@ -8,7 +8,7 @@ import pytest
 from pytest_bdd import given, then, when
 
 from harness import guard, rollback
-from harness.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection
+from harness.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
 from harness.clock import Stopwatch
 from harness.errors import CheckFailed
 from harness.evidence import CheckRecord, Journal
@@ -57,9 +57,8 @@ def broken_image(world: World, run_config: RunConfig, journal: Journal,
 
 
 @given("the drill's target tier is healthy on the revision it runs", target_fixture="tier")
-def drill_target_healthy(world: World, run_config: RunConfig, check: CheckRecord) -> Tier:
-    running = healthy_on_current(world, run_config.tier)
-    check.note(f"before the drill: {run_config.tier} healthy on {running.label} (image {running.sha})")
+def drill_target_healthy(world: World, run_config: RunConfig) -> Tier:
+    healthy_on_current(world, run_config.tier)
     return world.tier(run_config.tier)
 
 
@@ -71,7 +70,10 @@ def deploy_broken(broken_image: BrokenImageDrill) -> Stopwatch:
 @then("the smoke gate fails on the broken image", target_fixture="detection")
 def smoke_fails(broken_image: BrokenImageDrill, deployed: Stopwatch, journal: Journal,
                 check: CheckRecord) -> Detection:
-    return caught(broken_image.detect(deployed), journal, check)
+    detection = record_detection(broken_image.detect(deployed), journal, check)
+    if not detection.caught:
+        raise CheckFailed(f"the broken image was not caught: {detection.measurement.note}")
+    return detection
 
 
 @then("the time to detect is recorded")
@@ -80,8 +82,11 @@ def time_to_detect_recorded(journal: Journal, check: CheckRecord, detection: Det
 
 
 @given("a deliberately broken image is live on the tier", target_fixture="detection")
-def broken_live(broken_image: BrokenImageDrill, check: CheckRecord) -> Detection:
-    return caught(broken_image.detect(broken_image.deploy()), None, check)
+def broken_live(broken_image: BrokenImageDrill) -> Detection:
+    detection = broken_image.detect(broken_image.deploy())
+    if not detection.caught:
+        raise CheckFailed(f"the broken image never went live: {detection.measurement.note}")
+    return detection
 
 
 @when("the tier is reverted to the revision it ran before the broken deploy", target_fixture="recovery")
@@ -92,17 +97,3 @@ def revert_to_known_good(world: World, broken_image: BrokenImageDrill, journal: 
     return recorded(journal, check, rollback.revert(
         world, broken_image.tier, to_revision=good.number, reason=f"drill {journal.run_id} step 2"))
 
-
-def caught(detection: Detection, journal: Journal | None, check: CheckRecord) -> Detection:
-    """Notes the smoke gate's verdict; ``journal`` records the time to detect (step 1 only:
-    in step 2 the broken deploy is the setup, not what is measured)."""
-    if journal is not None:
-        journal.record(detection.measurement, check)
-    check.note(f"{TIME_TO_DETECT}: {detection.measurement.seconds:.2f} s; {detection.measurement.note}")
-    if detection.smoke is not None:
-        check.note(f"smoke gate: {detection.smoke.summary}")
-        if detection.smoke.link:
-            check.link("smoke gate target", detection.smoke.link)
-    if not detection.caught:
-        raise CheckFailed(f"the broken image was not caught: {detection.measurement.note}")
-    return detection

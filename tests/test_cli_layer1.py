@@ -12,7 +12,10 @@ from harness import cli
 from tests.test_cli import harness
 
 
-def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(tmp_path: Path) -> None:
+def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    password = "pw-that-must-never-be-printed"
+    monkeypatch.setenv("HARNESS_STAGING_BASIC_AUTH_PASSWORD", password)
     t0 = time.monotonic()
     out = harness("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
                   "--reports", str(tmp_path))
@@ -28,6 +31,8 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(tmp_pa
     status = {c["name"]: c["status"] for c in doc["checks"]}
     assert status["The smoke gate fails on a deliberately broken image"] == "passed"
     assert wall < 60
+    written = "".join(p.read_text() for p in (tmp_path / "latest").iterdir())
+    assert password not in written + out.stdout + out.stderr
 
 
 def test_rollback_in_the_sim_reports_the_measured_recovery(capsys: pytest.CaptureFixture[str]) -> None:

@@ -60,8 +60,8 @@ class Revision:
     arn: str
     status: str
     image: str
-    environment: Mapping[str, str] = field(default_factory=dict)
-    tags: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str] = field(default_factory=dict, hash=False)
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def label(self) -> str:

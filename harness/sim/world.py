@@ -90,6 +90,7 @@ class SimWorld:
         self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region,
                                                  "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         self.apps: dict[str, SimApp] = {}
+        self._sessions: dict[str, boto3.Session] = {}
         self.seeded: dict[str, SeededTier] = {}
         self._started = False
         self._fresh = False
@@ -98,6 +99,11 @@ class SimWorld:
         self.databases = SimDatabases(self.dataplane)
 
     def start(self) -> SimWorld:
+        # Set before the patched environment, so they outlive the sim: the redaction pass at
+        # the end of a run reads them to mask them.
+        for tier in self.aws_tiers():
+            for name, value in sim_credentials(tier).items():
+                os.environ.setdefault(name, value)
         self._env.start()
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
                      "AWS_SHARED_CREDENTIALS_FILE"):
@@ -119,8 +125,6 @@ class SimWorld:
     def _start_apps(self) -> None:
         tiers = dict(self.topology.tiers)
         for tier in self.aws_tiers():
-            for name, value in sim_credentials(tier).items():
-                os.environ.setdefault(name, value)
             auth = None
             if tier.basic_auth_user_env and tier.basic_auth_password_env:
                 auth = (os.environ[tier.basic_auth_user_env],
@@ -145,19 +149,20 @@ class SimWorld:
         self.dataplane.faults = options.faults
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
-        region = self.topology.region
-        return lambda: tier_session(tier, region)
+        """The app reuses the session the last seed assumed for its tier (a moto reset
+        invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
+        return lambda: self._sessions[tier.name]
 
     def attach_database(self, tier: str, probe: DatabaseProbe) -> None:
         """Plug a database probe into a tier's sim app (deep health asks it)."""
         self.apps[tier].database = probe
 
     def seed(self) -> None:
+        self._sessions = {t.name: tier_session(t, self.topology.region) for t in self.aws_tiers()}
         self.seeded = {}
         for tier in self.aws_tiers():
-            session = tier_session(tier, self.topology.region)
-            self.seeded[tier.name] = seed_tier(session, tier)
-            seed_database(session, tier)
+            self.seeded[tier.name] = seed_tier(self._sessions[tier.name], tier)
+            seed_database(self._sessions[tier.name], tier)
 
     def aws_tiers(self) -> list[Tier]:
         return [t for t in self.topology.tiers.values() if t.is_aws]
