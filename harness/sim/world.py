@@ -146,6 +146,7 @@ class SimWorld:
         for app in self.apps.values():
             app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
                                    never_recover="never-recover" in options.faults)
+        self.dataplane.faults = options.faults
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         """The app reuses the session the last seed assumed for its tier (a moto reset
