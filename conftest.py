@@ -4,4 +4,5 @@ pytest_plugins = [
     "steps.common",
     "steps.safety",
     "steps.drill",
+    "steps.workflows",
 ]
