@@ -10,6 +10,7 @@ from moto import mock_aws
 
 from harness.aws.session import tier_session
 from harness.errors import ConfigError
+from harness.sim.atomic import atomic_ssm_puts
 from harness.topology import Tier, Topology
 
 SIM_ROLE = "harness-sim"
@@ -49,6 +50,7 @@ class SimWorld:
         self.topology = replace(
             topology, tiers={name: sim_tier(t) for name, t in topology.tiers.items()})
         self._mock = mock_aws()
+        self._atomic = atomic_ssm_puts()
         # In-process moto must never see a profile or endpoint meant for a real account.
         self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region})
         self._started = False
@@ -60,6 +62,7 @@ class SimWorld:
                      "AWS_SHARED_CREDENTIALS_FILE"):
             os.environ.pop(name, None)
         self._mock.start()
+        self._atomic.start()
         self._started = True
         self.seed()
         self._fresh = True
@@ -85,6 +88,7 @@ class SimWorld:
         if not self._started:
             return
         self._started = False
+        self._atomic.stop()
         self._mock.stop()
         self._env.stop()
 
