@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from harness.aws.calls import AwsCall, error_code, execute
+from harness.aws.calls import PlannedCall, error_code, execute
 from harness.clock import iso, utcnow
 from harness.errors import HarnessError
 from harness.topology import Tier
@@ -115,18 +115,18 @@ class TierLock:
                              expires_at=started + timedelta(seconds=ttl_s),
                              token=secrets.token_hex(8))
 
-    def put_call(self) -> AwsCall:
-        return AwsCall(self.tier.name, "ssm", "put_parameter", {
+    def put_call(self) -> PlannedCall:
+        return PlannedCall(self.tier.name, "ssm", "put_parameter", {
             "Name": self.name, "Value": self.info.to_value(), "Type": "String",
             "Overwrite": False,
             "Description": f"promotion-harness lock for {self.tier.cluster}/{self.tier.service}",
         }, why="take the tier lock (fails if another run holds it)")
 
-    def delete_call(self) -> AwsCall:
-        return AwsCall(self.tier.name, "ssm", "delete_parameter", {"Name": self.name},
+    def delete_call(self) -> PlannedCall:
+        return PlannedCall(self.tier.name, "ssm", "delete_parameter", {"Name": self.name},
                        why="release the tier lock")
 
-    def calls(self) -> tuple[AwsCall, AwsCall]:
+    def calls(self) -> tuple[PlannedCall, PlannedCall]:
         return self.put_call(), self.delete_call()
 
     def current(self) -> LockInfo | None:
@@ -168,7 +168,7 @@ class TierLock:
                 f"tier '{self.tier.name}' has a STALE lock {self.name}: {held.describe()}",
                 fix="make sure that run is gone, then re-run with --break-stale-lock")
         if self.current() == held:
-            execute(self.world, AwsCall(self.tier.name, "ssm", "delete_parameter",
+            execute(self.world, PlannedCall(self.tier.name, "ssm", "delete_parameter",
                                         {"Name": self.name}, why="break the stale lock"))
 
     def _refuse(self, held: LockInfo | None, how: str) -> None:

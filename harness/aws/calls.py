@@ -1,9 +1,9 @@
 """AWS calls as data: what an operation will call, with which arguments, as whom.
 
-An operation builds its writes as ``AwsCall`` values; ``--plan`` prints them and a real run
-executes exactly those values (after the tier guard), so the plan cannot drift from what
-runs. ``CallLog`` records the calls a run really made (botocore ``before-call`` events), for
-the evidence and for tests that compare a plan with a run.
+An operation builds its writes as ``PlannedCall`` values; ``--plan`` prints them and a real
+run executes exactly those values (after the tier guard), so the plan cannot drift from
+what runs. ``CallLog`` records the calls a run really made (botocore events), for the
+evidence and for tests that compare a plan with a run.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from harness.world import World
 
 
 @dataclass(frozen=True)
-class AwsCall:
+class PlannedCall:
     """One boto3 call: ``tier``'s credentials, ``service``, ``operation`` (the client's
     snake_case method name) and its exact keyword arguments."""
 
@@ -44,7 +44,7 @@ def _arg(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def execute(world: World, call: AwsCall) -> Any:
+def execute(world: World, call: PlannedCall) -> Any:
     """Run ``call``; a write passes the tier guard first (caller account = tier account,
     production only with the explicit flag)."""
     if call.write:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from harness.aws.calls import AwsCall, error_code, execute
+from harness.aws.calls import PlannedCall, error_code, execute
 from harness.errors import AwsOperationError, ConfigError
 from harness.topology import Tier
 from harness.world import World
@@ -61,7 +61,7 @@ class ImagePlan:
     target: Repository
     existing: Image | None
     source: Image | None
-    put: AwsCall | None
+    put: PlannedCall | None
 
     @property
     def uri(self) -> str:
@@ -130,7 +130,7 @@ def plan_image(world: World, *, target: str, source: str, sha: str) -> ImagePlan
                               "imageTag": sha}
     if src.media_type:
         params["imageManifestMediaType"] = src.media_type
-    put = AwsCall(target, "ecr", "put_image", params,
+    put = PlannedCall(target, "ecr", "put_image", params,
                   why=f"copy the image for {sha} from {source}'s repository by manifest")
     return ImagePlan("copy", sha, repo, None, src, put)
 
