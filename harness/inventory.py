@@ -29,22 +29,21 @@ def _tier(world: World, tier: str) -> Iterator[tuple[str, Any]]:
     yield "ecs.clusters", _strip(ecs.describe_clusters(clusters=clusters)) if clusters else []
     services = {}
     for cluster in sorted(clusters):
-        arns = _all(lambda **kw: ecs.list_services(cluster=cluster, **kw), "serviceArns")
+        arns = _all(ecs.list_services, "serviceArns", cluster=cluster)
         services[cluster] = (_strip(ecs.describe_services(cluster=cluster, services=arns))
                              if arns else [])
     yield "ecs.services", services
     task_defs = {}
     for status in ("ACTIVE", "INACTIVE"):
-        for arn in _all(lambda **kw: ecs.list_task_definitions(status=status, **kw),
-                        "taskDefinitionArns"):
+        for arn in _all(ecs.list_task_definitions, "taskDefinitionArns", status=status):
             task_defs[arn] = _strip(ecs.describe_task_definition(taskDefinition=arn,
                                                                  include=["TAGS"]))
     yield "ecs.task_definitions", task_defs
     repos = _all(ecr.describe_repositories, "repositories")
     yield "ecr.repositories", repos
-    yield "ecr.images", {r["repositoryName"]: _all(
-        lambda name=r["repositoryName"], **kw: ecr.describe_images(repositoryName=name, **kw),
-        "imageDetails") for r in repos}
+    yield "ecr.images", {r["repositoryName"]: _all(ecr.describe_images, "imageDetails",
+                                                   repositoryName=r["repositoryName"])
+                         for r in repos}
     yield "rds.instances", _all(rds.describe_db_instances, "DBInstances", token="Marker")
     yield "rds.snapshots", _all(rds.describe_db_snapshots, "DBSnapshots", token="Marker")
     parameters = _all(ssm.describe_parameters, "Parameters")
@@ -54,9 +53,9 @@ def _tier(world: World, tier: str) -> Iterator[tuple[str, Any]]:
         lambda: _all(world.client(tier, "secretsmanager").list_secrets, "SecretList"))
 
 
-def _all(call: Callable[..., Any], key: str, token: str = "nextToken") -> list[Any]:
+def _all(call: Callable[..., Any], key: str, token: str = "nextToken", **fixed: Any) -> list[Any]:
     out: list[Any] = []
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = dict(fixed)
     while True:
         page = call(**kwargs)
         out += page.get(key, [])
