@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness import guard
+from harness.cli_report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence import new_run_id, read_evidence, write_renderings
 from harness.redact import Redactor
@@ -35,9 +36,11 @@ def register(sub: Any) -> None:
                        help="where run folders are written (default: ./reports)")
         p.add_argument("-v", "--verbose", action="store_true",
                        help="show pytest's own output as well")
+        add_screenshot_option(p)
         p.set_defaults(handler=handler)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
+    add_screenshot_option(rep)
     rep.set_defaults(handler=_report)
 
 
@@ -56,6 +59,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     tier = topology.tier(args.tier)
     if kind == "drill":
         guard.check_drill_target(tier)
+        if not tier.is_aws:
+            raise ConfigError(
+                f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
+                fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
     if args.backend == "sim":
         knobs = SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault))
         RunConfig(backend="sim", topology=topology, tier=args.tier, sim=knobs).sim_options()
@@ -86,7 +93,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                            fix="re-run with --verbose to see pytest's output")
     doc = read_evidence(run_dir)
     print_summary(doc, console)
-    console.print(f"evidence: {_relative(run_dir)}/ (summary.md, evidence.json, junit.xml)")
+    console.print(f"evidence: {_relative(run_dir)}/ "
+                  "(report.html, summary.md, evidence.json, junit.xml)")
+    if maybe_screenshot(args, run_dir, console):
+        return 2
     if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
                 pytest.ExitCode.USAGE_ERROR):
         return 2
@@ -114,6 +124,8 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     written = write_renderings(doc, run_dir, Redactor.from_env())
     print_summary(doc, console)
     console.print("re-rendered: " + ", ".join(p.name for p in written))
+    if maybe_screenshot(args, run_dir, console):
+        return 2
     return 0 if doc["verdict"] == "pass" else 1
 
 

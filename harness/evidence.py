@@ -282,6 +282,10 @@ def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Pat
     run_dir = Path(reports_dir) / str(clean["run_id"])
     run_dir.mkdir(parents=True, exist_ok=True)
     _write_text(run_dir / "evidence.json", json.dumps(clean, indent=2) + "\n")
+    if clean["kind"] == "drill":
+        from harness.report.history import append_history
+
+        append_history(Path(reports_dir), clean)  # idempotent: a re-render adds no row
     write_renderings(clean, run_dir, redactor)
     point_latest(Path(reports_dir), run_dir)
     return run_dir
@@ -290,9 +294,13 @@ def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Pat
 def write_renderings(doc: dict[str, Any], run_dir: Path, redactor: Redactor) -> list[Path]:
     """(Re)write every rendering of a validated evidence document into ``run_dir``."""
     from harness.report import render_all
+    from harness.report.history import history_until, read_history
 
+    # The history drawn is read from the reports folder, up to this run only, so a re-render
+    # gives the same bytes however many drills ran since.
+    history = history_until(read_history(Path(run_dir).resolve().parent), doc)
     written = []
-    for name, text in render_all(doc).items():
+    for name, text in render_all(doc, history).items():
         _write_text(run_dir / name, redactor.text(text))
         written.append(run_dir / name)
     return written

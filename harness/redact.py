@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 MASK = "***"
 
@@ -76,6 +77,12 @@ class Redactor:
 
 
 def _dsn_passwords(value: str) -> list[str]:
-    return [m["pw"] for m in _DSN_PASSWORD.finditer(value)] + [
+    found = [m["pw"] for m in _DSN_PASSWORD.finditer(value)] + [
         m["pw"].strip("'") for m in _KV_PASSWORD.finditer(value)
     ]
+    # A driver error prints the decoded password, and a basic-auth "user:password" value is
+    # often printed as its password alone.
+    found += [unquote(pw) for pw in found]
+    if "://" not in value and ":" in value.strip():
+        found.append(value.strip().split(":", 1)[1])
+    return found

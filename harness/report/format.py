@@ -24,6 +24,19 @@ def seconds(value: float | None) -> str:
     return f"{int(hours)} h {int(minutes)} min"
 
 
+def short_seconds(value: float) -> str:
+    """Compact duration for axis ticks, targets and labels: 0.25 s, 12 s, 75 min, 2 h."""
+    if value < 10:
+        return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
+    if value < 60:
+        return f"{value:.0f} s"
+    hours = value / 3600
+    if value >= 7200 or (value >= 3600 and abs(hours - round(hours)) < 0.005):
+        return f"{hours:.0f} h" if abs(hours - round(hours)) < 0.05 else f"{hours:.1f} h"
+    minutes = value / 60
+    return f"{minutes:.0f} min" if abs(minutes - round(minutes)) < 0.05 else f"{minutes:.1f} min"
+
+
 def measurement_line(m: dict[str, Any]) -> str:
     target = f" (target {seconds(m['target_seconds'])})" if m["target_seconds"] is not None else ""
     state = "met" if m["met"] else ("BREACHED" if m["completed"] else "BREACHED (did not complete)")
