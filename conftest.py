@@ -4,5 +4,6 @@ pytest_plugins = [
     "steps.common",
     "steps.safety",
     "steps.drill",
+    "steps.rollback",
     "steps.workflows",
 ]

@@ -37,6 +37,8 @@ def register(sub: Any) -> None:
         p.add_argument("-v", "--verbose", action="store_true",
                        help="show pytest's own output as well")
         add_screenshot_option(p)
+        p.add_argument("--list-faults", action="store_true",
+                       help="list the sim faults --sim-fault accepts, and exit")
         p.set_defaults(handler=handler)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
@@ -54,6 +56,9 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
 
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str) -> int:
     from harness.cli import load_topology, project_root
+
+    if args.list_faults:
+        return list_faults(console)
 
     topology = load_topology(args.topology)
     tier = topology.tier(args.tier)
@@ -101,6 +106,14 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                 pytest.ExitCode.USAGE_ERROR):
         return 2
     return 0 if doc["verdict"] == "pass" else 1
+
+
+def list_faults(console: Console) -> int:
+    from harness.sim.world import KNOWN_FAULTS
+
+    for name, what in sorted(KNOWN_FAULTS.items()):
+        console.print(f"{name}: {what}")
+    return 0
 
 
 def print_summary(doc: dict[str, Any], console: Console) -> None:

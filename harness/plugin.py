@@ -63,9 +63,11 @@ def journal(pytestconfig: pytest.Config) -> Journal:
 
 
 @pytest.fixture(scope="session")
-def _world_session(run_config: RunConfig) -> Iterator[Any]:
+def _world_session(run_config: RunConfig, journal: Journal) -> Iterator[Any]:
     """The expensive part (the sim, or nothing for real accounts), once per session."""
     with run_config.open_backend() as backend:
+        for note in run_config.backend_notes(backend):
+            journal.add_note(note)
         yield backend
 
 

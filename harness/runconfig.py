@@ -132,6 +132,11 @@ class RunConfig:
         with SimWorld(self.topology, self.sim_options()) as sim:
             yield sim
 
+    @staticmethod
+    def backend_notes(backend: Any) -> list[str]:
+        """What the evidence must say about the backend (the sim's knobs and faults)."""
+        return list(backend.notes()) if backend is not None else []
+
     def world(self, backend: Any) -> World:
         if backend is None:
             return World(self.topology, "aws", allow_prod_write=self.allow_prod_write)

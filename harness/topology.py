@@ -27,7 +27,10 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 _TOP_SECTIONS = ("topology", "rto", "snapshot", "migrations", "tiers")
 _SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
     "topology": {"name": (str, True), "region": (str, True)},
-    "rto": {"application_minutes": (float, True), "data_minutes": (float, True)},
+    "rto": {"application_minutes": (float, True), "data_minutes": (float, True),
+            "application_poll_seconds": (float, False),
+            "application_healthy_in_a_row": (int, False),
+            "application_deadline_minutes": (float, False)},
     "snapshot": {"name_template": (str, True)},
     "migrations": {"dir": (str, False), "forward_pattern": (str, False), "down_suffix": (str, False)},
 }
@@ -50,6 +53,10 @@ _TIER_KEYS: dict[str, type] = {
     "drill_enabled": bool,
     "aws_profile": str,
     "role_arn": str,
+    "drill_break_env": str,
+    "smoke_command": str,
+    "smoke_junit_xml": str,
+    "smoke_link": str,
 }
 _TIER_REQUIRED = {
     "aws": ("account_id", "cluster", "service", "task_family", "health_url", "drill_enabled"),
@@ -86,6 +93,19 @@ class Tier:
     basic_auth_password_env: str | None = None
     aws_profile: str | None = None
     role_arn: str | None = None
+    # NAME=VALUE set in a copy of the running task definition to break it on purpose (drill
+    # step 1); the application answers its deep health non-ok while it is set.
+    drill_break_env: str = "HARNESS_DRILL_BREAK=1"
+    # Smoke gate source: a command (exit code + JUnit XML) or, unset, the built-in deep health
+    # + version check.
+    smoke_command: str | None = None
+    smoke_junit_xml: str | None = None
+    smoke_link: str | None = None
+
+    @property
+    def drill_break(self) -> tuple[str, str]:
+        name, _, value = self.drill_break_env.partition("=")
+        return name, value
 
     @property
     def is_aws(self) -> bool:
@@ -124,6 +144,15 @@ class Topology:
     tiers: dict[str, Tier]
     migrations: MigrationsConfig
     source: str
+    # Layer-1 recovery: poll interval (the measurement's resolution), OKs in a row that count
+    # as recovered, and when to stop waiting (default: the application RTO target).
+    application_poll_s: float = 5.0
+    application_healthy_in_a_row: int = 3
+    application_deadline_s: float | None = None
+
+    @property
+    def application_deadline(self) -> float:
+        return self.application_deadline_s or self.application_rto_s
 
     def tier(self, name: str) -> Tier:
         try:
@@ -204,7 +233,7 @@ class _Validator:
     def typed(self, section: str, key: str, value: Any, want: type) -> Any:
         if want is float and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        if not isinstance(value, want):
+        if not isinstance(value, want) or (want is int and isinstance(value, bool)):
             raise self.error(
                 f"'{section}.{key}' must be a {want.__name__}, got {type(value).__name__}",
                 section, key, f"write {key} as a TOML {want.__name__}")
@@ -242,10 +271,11 @@ class _Validator:
             raise ConfigError("no tiers defined", where=self.source,
                               fix="add at least one [tiers.<name>] table")
         tiers = {name: self.tier(name, body) for name, body in tiers_raw.items()}
-        for key in ("application_minutes", "data_minutes"):
-            if rto[key] <= 0:
+        for key in ("application_minutes", "data_minutes", "application_poll_seconds",
+                    "application_healthy_in_a_row", "application_deadline_minutes"):
+            if key in rto and rto[key] <= 0:
                 raise self.error(f"'rto.{key}' must be positive", "rto", key,
-                                 "give the target in minutes, e.g. 15")
+                                 f"give {key} a value above 0 (the unit is in its name)")
         if "{cycle}" not in snap["name_template"] or "{timestamp}" not in snap["name_template"]:
             raise self.error("'snapshot.name_template' must contain {timestamp} and {cycle}",
                              "snapshot", "name_template",
@@ -257,6 +287,10 @@ class _Validator:
             data_rto_s=rto["data_minutes"] * 60,
             snapshot_template=snap["name_template"], tiers=tiers,
             migrations=MigrationsConfig(**mig), source=self.source,
+            application_poll_s=rto.get("application_poll_seconds", 5.0),
+            application_healthy_in_a_row=rto.get("application_healthy_in_a_row", 3),
+            application_deadline_s=(rto["application_deadline_minutes"] * 60
+                                    if "application_deadline_minutes" in rto else None),
         )
 
     def tier(self, name: str, body: Any) -> Tier:
@@ -289,6 +323,9 @@ class _Validator:
             raise self.error(f"'{section}.health_url' is not an http(s) URL", section,
                              "health_url", 'e.g. health_url = "https://staging.example.com"')
         values.setdefault("production", name == "prod")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", values.get("drill_break_env", "X=1")):
+            raise self.error(f"'{section}.drill_break_env' must be NAME=VALUE", section,
+                             "drill_break_env", 'e.g. drill_break_env = "HARNESS_DRILL_BREAK=1"')
         if values["production"] and values["drill_enabled"]:
             raise self.error(
                 f"'{section}.drill_enabled' is true on a production tier", section,

@@ -4,7 +4,7 @@ of every write. The same World serves the sim and real accounts; it never import
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import boto3
@@ -25,6 +25,10 @@ class World:
     @property
     def simulated(self) -> bool:
         return self.backend == "sim"
+
+    def with_prod_write(self, allowed: bool) -> World:
+        """The same world (sessions shared) with the production-write flag set to ``allowed``."""
+        return replace(self, allow_prod_write=allowed)
 
     def tier(self, name: str) -> Tier:
         return self.topology.tier(name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given
 
+from harness.evidence import CheckRecord, Journal
+from harness.recovery import Recovery
 from harness.topology import Topology
 from harness.world import World
 
@@ -11,3 +13,10 @@ from harness.world import World
 @given("the runbook topology", target_fixture="topology")
 def the_runbook_topology(world: World) -> Topology:
     return world.topology
+
+
+def recorded(journal: Journal, check: CheckRecord, result: Recovery) -> Recovery:
+    """Every revert's measurement goes into the evidence, whatever the Then steps say."""
+    journal.record(result.measurement, check)
+    check.note(result.summary())
+    return result

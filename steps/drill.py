@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from pytest_bdd import given, then
+from collections.abc import Iterator
 
-from harness import guard
-from harness.evidence import CheckRecord
+import pytest
+from pytest_bdd import given, then, when
+
+from harness import guard, rollback
+from harness.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
+from harness.clock import Stopwatch
+from harness.errors import CheckFailed
+from harness.evidence import CheckRecord, Journal
+from harness.recovery import Recovery, healthy_on_current
 from harness.runconfig import RunConfig
 from harness.topology import Tier
 from harness.world import World
+from steps.common import recorded
 
 
 @given("the drill's target tier", target_fixture="tier")
@@ -34,3 +42,58 @@ def cluster_exists(world: World, tier: Tier, check: CheckRecord) -> None:
     arns = [c["clusterArn"] for c in clusters["clusters"] if c["status"] == "ACTIVE"]
     assert arns, f"cluster {tier.cluster} not found in account {tier.account_id}"
     check.link("ECS cluster", arns[0])
+
+
+# --- steps 1 and 2: the broken image and the Layer-1 revert ---------------------------------
+
+@pytest.fixture
+def broken_image(world: World, run_config: RunConfig, journal: Journal,
+                 check: CheckRecord) -> Iterator[BrokenImageDrill]:
+    """What the drill registers on the target tier, removed afterwards pass or fail."""
+    drill = BrokenImageDrill(world, run_config.tier, journal.run_id)
+    yield drill
+    for line in drill.cleanup():
+        check.note(f"cleanup: {line}")
+
+
+@given("the drill's target tier is healthy on the revision it runs", target_fixture="tier")
+def drill_target_healthy(world: World, run_config: RunConfig) -> Tier:
+    healthy_on_current(world, run_config.tier)
+    return world.tier(run_config.tier)
+
+
+@when("a deliberately broken image is deployed to the tier", target_fixture="deployed")
+def deploy_broken(broken_image: BrokenImageDrill) -> Stopwatch:
+    return broken_image.deploy()
+
+
+@then("the smoke gate fails on the broken image", target_fixture="detection")
+def smoke_fails(broken_image: BrokenImageDrill, deployed: Stopwatch, journal: Journal,
+                check: CheckRecord) -> Detection:
+    detection = record_detection(broken_image.detect(deployed), journal, check)
+    if not detection.caught:
+        raise CheckFailed(f"the broken image was not caught: {detection.measurement.note}")
+    return detection
+
+
+@then("the time to detect is recorded")
+def time_to_detect_recorded(journal: Journal, check: CheckRecord, detection: Detection) -> None:
+    assert journal.measurement(TIME_TO_DETECT) is detection.measurement, "time to detect not in the journal"
+
+
+@given("a deliberately broken image is live on the tier", target_fixture="detection")
+def broken_live(broken_image: BrokenImageDrill) -> Detection:
+    detection = broken_image.detect(broken_image.deploy())
+    if not detection.caught:
+        raise CheckFailed(f"the broken image never went live: {detection.measurement.note}")
+    return detection
+
+
+@when("the tier is reverted to the revision it ran before the broken deploy", target_fixture="recovery")
+def revert_to_known_good(world: World, broken_image: BrokenImageDrill, journal: Journal,
+                         check: CheckRecord) -> Recovery:
+    good = broken_image.known_good
+    assert good is not None, "the broken image was not deployed"
+    return recorded(journal, check, rollback.revert(
+        world, broken_image.tier, to_revision=good.number, reason=f"drill {journal.run_id} step 2"))
+

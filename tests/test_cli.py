@@ -20,7 +20,7 @@ def harness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def test_drill_writes_schema_valid_evidence_and_summary(tmp_path: Path) -> None:
-    out = harness("drill", "--reports", str(tmp_path))
+    out = harness("drill", "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
     assert out.returncode == 0, out.stdout + out.stderr
     latest = tmp_path / "latest"
     doc = json.loads((latest / "evidence.json").read_text())
@@ -60,7 +60,7 @@ def test_topology_show_prints_what_runs_where() -> None:
 
 
 def test_report_rerenders_identical_files(tmp_path: Path) -> None:
-    assert harness("drill", "--reports", str(tmp_path)).returncode == 0
+    assert harness("drill", "--sim-rollout-latency", "0.2", "--reports", str(tmp_path)).returncode == 0
     run = (tmp_path / "latest").resolve()
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     for p in run.iterdir():

@@ -1,0 +1,266 @@
+"""ECS for one tier's service: what it runs, its task-definition revisions, registering a
+copy with a new image or environment, and the swap (retried with backoff when throttled).
+
+Every call made is logged as an :class:`AwsCall`, so a plan can print exactly what ran and
+what would run. Results are frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from harness.errors import AwsOperationError, ConfigError
+from harness.topology import Tier
+
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException",
+                              "RequestLimitExceeded"})
+_ARN_REVISION = re.compile(r":task-definition/(?P<family>[^:/]+):(?P<number>\d+)$")
+# The fields of a described task definition that register_task_definition accepts back.
+_REGISTER_FIELDS = ("family", "taskRoleArn", "executionRoleArn", "networkMode",
+                    "containerDefinitions", "volumes", "placementConstraints",
+                    "requiresCompatibilities", "cpu", "memory", "pidMode", "ipcMode",
+                    "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
+                    "runtimePlatform")
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One AWS API call, as made or as it would be made."""
+
+    service: str
+    operation: str
+    params: Mapping[str, Any]
+    write: bool
+
+    def render(self) -> str:
+        args = " ".join(f"{k}={_render_value(v)}" for k, v in self.params.items())
+        return f"{self.service} {self.operation} {args}".rstrip()
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_render_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_render_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One task-definition revision, e.g. ``invapp-staging-app:3``."""
+
+    family: str
+    number: int
+    arn: str
+    status: str
+    image: str
+    environment: Mapping[str, str] = field(default_factory=dict, hash=False)
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.family}:{self.number}"
+
+    @property
+    def sha(self) -> str | None:
+        """The image tag when it is a tag (the commit SHA), not a digest."""
+        if "@" in self.image:
+            return None
+        tail = self.image.rsplit("/", 1)[-1]
+        return tail.rsplit(":", 1)[-1] if ":" in tail else None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retry schedule for throttled calls: base * 2**attempt, capped."""
+
+    base_s: float = 0.2
+    cap_s: float = 5.0
+    attempts: int = 6
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.cap_s, self.base_s * 2 ** attempt))
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A completed swap: the service now asks for ``to``. ``attempts`` > 1 when throttled."""
+
+    tier: str
+    service: str
+    to: Revision
+    attempts: int
+    throttled: tuple[str, ...] = ()
+
+
+def revision_number(arn: str) -> tuple[str, int]:
+    found = _ARN_REVISION.search(arn)
+    if not found:
+        raise AwsOperationError(f"'{arn}' is not a task-definition revision ARN",
+                                fix="this is unexpected from ECS; check the service definition")
+    return found["family"], int(found["number"])
+
+
+class EcsService:
+    """The tier's ECS service through one boto3 client (the tier's own credentials)."""
+
+    def __init__(self, client: Any, tier: Tier, *, backoff: Backoff | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not (tier.is_aws and tier.cluster and tier.service and tier.task_family):
+            raise ConfigError(f"tier '{tier.name}' has no ECS service",
+                              fix="choose an AWS tier with cluster, service and task_family")
+        self.client = client
+        self.tier = tier
+        self.cluster: str = tier.cluster
+        self.service: str = tier.service
+        self.family: str = tier.task_family
+        self.backoff = backoff or Backoff()
+        self.sleep = sleep
+        self.calls: list[AwsCall] = []
+
+    @property
+    def where(self) -> str:
+        return f"tier {self.tier.name}, cluster {self.cluster}, service {self.service}"
+
+    # -- reads ----------------------------------------------------------------------------
+    def current_arn(self) -> str:
+        out = self._call("describe_services", cluster=self.cluster, services=[self.service])
+        found = [s for s in out["services"] if s.get("status") == "ACTIVE"]
+        if not found:
+            raise AwsOperationError(
+                f"service {self.service} not found in cluster {self.cluster}", where=self.where,
+                fix=f"check the cluster and service names under [tiers.{self.tier.name}]")
+        arn: str = found[0]["taskDefinition"]
+        return arn
+
+    def current(self) -> Revision:
+        return self.describe(self.current_arn())
+
+    def revision_numbers(self, status: str = "ACTIVE") -> list[int]:
+        """This family's revision numbers with ``status``, ascending (ECS's own sort is not
+        relied on: moto ignores it, and the prefix filter also matches longer families)."""
+        numbers: list[int] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"familyPrefix": self.family, "status": status}
+            if token:
+                params["nextToken"] = token
+            out = self._call("list_task_definitions", **params)
+            for arn in out["taskDefinitionArns"]:
+                family, number = revision_number(arn)
+                if family == self.family:
+                    numbers.append(number)
+            token = out.get("nextToken")
+            if not token:
+                return sorted(numbers)
+
+    def describe(self, ref: str | int) -> Revision:
+        """A revision by ARN or number; refuses a non-existent one naming it."""
+        ident = f"{self.family}:{ref}" if isinstance(ref, int) else ref
+        try:
+            out = self._call("describe_task_definition", taskDefinition=ident, include=["TAGS"])
+        except AwsOperationError as exc:
+            if isinstance(exc.__cause__, ClientError) and exc.__cause__.response["Error"]["Code"] in (
+                    "ClientException", "InvalidParameterException"):
+                raise ConfigError(
+                    f"task definition {ident} does not exist", where=self.where,
+                    fix=f"pick one of the ACTIVE revisions: {self._active_labels()}") from exc
+            raise
+        td = out["taskDefinition"]
+        container = td["containerDefinitions"][0]
+        return Revision(
+            family=td["family"], number=int(td["revision"]), arn=td["taskDefinitionArn"],
+            status=td.get("status", "ACTIVE"), image=container["image"],
+            environment={e["name"]: e["value"] for e in container.get("environment", [])},
+            tags={t["key"]: t["value"] for t in out.get("tags", [])},
+        )
+
+    def active(self, number: int) -> Revision:
+        """Revision ``number``, refused (naming it) unless it exists and is ACTIVE."""
+        revision = self.describe(number)
+        if revision.status != "ACTIVE":
+            raise ConfigError(
+                f"task definition {revision.label} is {revision.status}: it cannot be deployed",
+                where=self.where, fix=f"pick one of the ACTIVE revisions: {self._active_labels()}")
+        return revision
+
+    def previous(self, before: int) -> Revision:
+        """The immediately previous ACTIVE revision below ``before``."""
+        lower = [n for n in self.revision_numbers() if n < before]
+        if not lower:
+            raise ConfigError(
+                f"no ACTIVE revision of {self.family} below {self.family}:{before}",
+                where=self.where, fix="name a revision with --to-revision")
+        return self.describe(lower[-1])
+
+    def _active_labels(self) -> str:
+        numbers = self.revision_numbers()
+        return ", ".join(f"{self.family}:{n}" for n in numbers[-10:]) or "(none)"
+
+    # -- writes ---------------------------------------------------------------------------
+    def register_copy(self, base: Revision, *, image: str | None = None,
+                      environment: Mapping[str, str] | None = None,
+                      tags: Mapping[str, str] | None = None) -> Revision:
+        """Register a new revision: ``base`` with another image and/or extra environment."""
+        td = self._call("describe_task_definition", taskDefinition=base.arn)["taskDefinition"]
+        params = {k: td[k] for k in _REGISTER_FIELDS if td.get(k)}
+        first = dict(params["containerDefinitions"][0])
+        if image:
+            first["image"] = image
+        if environment:
+            env = {e["name"]: e["value"] for e in first.get("environment", [])} | dict(environment)
+            first["environment"] = [{"name": k, "value": v} for k, v in env.items()]
+        params["containerDefinitions"] = [first, *params["containerDefinitions"][1:]]
+        if tags:
+            params["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        out = self._call("register_task_definition", write=True, **params)
+        return self.describe(out["taskDefinition"]["taskDefinitionArn"])
+
+    def deregister(self, revision: Revision) -> None:
+        self._call("deregister_task_definition", write=True, taskDefinition=revision.arn)
+
+    def swap_call(self, target: Revision) -> AwsCall:
+        return AwsCall("ecs", "update_service", {
+            "cluster": self.cluster, "service": self.service, "taskDefinition": target.arn,
+            "forceNewDeployment": True}, write=True)
+
+    def swap(self, target: Revision) -> Swap:
+        """Point the service at ``target`` (full ARN). Throttling is retried with backoff; any
+        other error is raised naming the service and the revision."""
+        call = self.swap_call(target)
+        throttled: list[str] = []
+        out = self._call(call.operation, write=True, throttled=throttled, **call.params)
+        asked = out["service"]["taskDefinition"]
+        if asked != target.arn:
+            raise AwsOperationError(
+                f"service {self.service} asks for {asked} after the swap, not {target.arn}",
+                where=self.where, fix="check for a concurrent deployment on this service")
+        return Swap(self.tier.name, self.service, target, len(throttled) + 1, tuple(throttled))
+
+    # -- the one place a call is made ------------------------------------------------------
+    def _call(self, operation: str, *, write: bool = False, throttled: list[str] | None = None,
+              **params: Any) -> Any:
+        self.calls.append(AwsCall("ecs", operation, params, write))
+        seen = [] if throttled is None else throttled
+        for attempt in range(self.backoff.attempts):
+            try:
+                return getattr(self.client, operation)(**params)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code in THROTTLING_CODES and attempt + 1 < self.backoff.attempts:
+                    seen.append(code)
+                    self.sleep(self.backoff.delay(attempt))
+                    continue
+                raise AwsOperationError(
+                    f"ecs {operation} failed: {exc}", where=self.where,
+                    fix="check the names in the topology and the caller's permissions") from exc
+            except BotoCoreError as exc:
+                raise AwsOperationError(f"ecs {operation} failed: {exc}", where=self.where,
+                                        fix="check network access to AWS and the credentials") from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")

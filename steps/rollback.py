@@ -1,0 +1,129 @@
+"""Steps for features/rollback (and the drill's revert): Layer-1 application rollback."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from harness import rollback
+from harness.aws.ecs import Revision
+from harness.errors import CheckFailed, ConfigError, GuardRefusal, HarnessError
+from harness.evidence import CheckRecord, Journal
+from harness.health import HealthClient
+from harness.recovery import Recovery, on_newest, service
+from harness.world import World
+from steps.common import recorded
+
+REASON = "harness rollback feature"
+
+
+@given(parsers.parse('tier "{tier}" runs its newest revision'), target_fixture="noted")
+def runs_newest(world: World, tier: str) -> Revision:
+    return on_newest(world, tier)
+
+
+@given(parsers.parse('the revision tier "{tier}" runs is noted'), target_fixture="noted")
+def note_revision(world: World, tier: str) -> Revision:
+    return service(world, tier).current()
+
+
+@given(parsers.parse('a revision of tier "{tier}" that has been deregistered'), target_fixture="deregistered")
+def deregistered_revision(world: World, tier: str) -> Revision:
+    ecs = service(world, tier)
+    revision = ecs.register_copy(ecs.current(), tags={"harness:purpose": "inactive-revision-check"})
+    ecs.deregister(revision)
+    return revision
+
+
+@when(parsers.parse('tier "{tier}" is rolled back without naming a revision'), target_fixture="recovery")
+def rolled_back_default(world: World, journal: Journal, check: CheckRecord, tier: str) -> Recovery:
+    return recorded(journal, check, rollback.revert(world, tier, reason=REASON))
+
+
+@when(parsers.parse('tier "{tier}" is rolled back to its oldest ACTIVE revision, named by number'),
+      target_fixture="recovery")
+def rolled_back_oldest(world: World, journal: Journal, check: CheckRecord, tier: str) -> Recovery:
+    oldest = service(world, tier).revision_numbers()[0]
+    return recorded(journal, check, rollback.revert(world, tier, to_revision=oldest, reason=REASON))
+
+
+@when(parsers.parse('tier "{tier}" is rolled back to revision {number:d}'), target_fixture="refusal")
+def rolled_back_to_number(world: World, tier: str, number: int) -> HarnessError:
+    with pytest.raises(ConfigError) as caught:
+        rollback.revert(world, tier, to_revision=number, reason=REASON)
+    return caught.value
+
+
+@when(parsers.parse('tier "{tier}" is rolled back to that deregistered revision'), target_fixture="refusal")
+def rolled_back_to_deregistered(world: World, tier: str, deregistered: Revision) -> HarnessError:
+    with pytest.raises(ConfigError) as caught:
+        rollback.revert(world, tier, to_revision=deregistered.number, reason=REASON)
+    return caught.value
+
+
+@when(parsers.parse('tier "{tier}" is rolled back with its own credentials but without the explicit flag'),
+      target_fixture="refusal")
+def rolled_back_without_flag(world: World, tier: str) -> HarnessError:
+    with pytest.raises(GuardRefusal) as caught:
+        rollback.revert(world.with_prod_write(False), tier, reason=REASON)
+    return caught.value
+
+
+@when(parsers.parse('staging\'s credentials roll back tier "{tier}" with the explicit flag'),
+      target_fixture="refusal")
+def rolled_back_with_staging_credentials(world: World, tier: str) -> HarnessError:
+    with pytest.raises(GuardRefusal) as caught:
+        rollback.revert(world.with_prod_write(True), tier, reason=REASON, as_tier="staging")
+    return caught.value
+
+
+@then("the service runs the ACTIVE revision just below the one it ran")
+def runs_previous(world: World, recovery: Recovery, noted: Revision) -> None:
+    ecs = service(world, recovery.tier)
+    below = [n for n in ecs.revision_numbers() if n < noted.number]
+    running = ecs.current()
+    assert below and running.number == below[-1], f"runs {running.label}; ACTIVE below {noted.label}: {below}"
+
+
+@then("the service runs its oldest ACTIVE revision")
+def runs_oldest(world: World, recovery: Recovery) -> None:
+    ecs = service(world, recovery.tier)
+    oldest, running = ecs.revision_numbers()[0], ecs.current()
+    assert running.number == oldest, f"runs {running.label}, not {ecs.family}:{oldest}"
+
+
+@then("the tier is healthy again on that revision's image")
+def healthy_again(world: World, recovery: Recovery) -> None:
+    if not recovery.recovered:
+        raise CheckFailed(f"application RTO breached: {recovery.measurement.note}")
+    now = HealthClient(world.tier(recovery.tier)).read()
+    assert now.health.ok and now.sha == recovery.to_revision.sha, f"after recovery: {now.describe()}"
+
+
+@then("the recovery is within the application RTO")
+def within_rto(recovery: Recovery) -> None:
+    m = recovery.measurement
+    if not m.met:
+        raise CheckFailed(f"application RTO breached: {m.seconds:.2f} s against a target of "
+                          f"{m.target_seconds} s ({m.note})")
+
+
+@then(parsers.parse('the rollback is refused with a message naming "{first}" and "{second}"'))
+def refused_naming(refusal: HarnessError, check: CheckRecord, first: str, second: str) -> None:
+    check.note(refusal.render())
+    assert first in str(refusal) and second in str(refusal), str(refusal)
+
+
+@then(parsers.parse('the rollback is refused with a message naming the deregistered revision and "{word}"'))
+def refused_naming_deregistered(refusal: HarnessError, check: CheckRecord, deregistered: Revision,
+                                word: str) -> None:
+    check.note(refusal.render())
+    assert deregistered.label in str(refusal) and word in str(refusal), str(refusal)
+
+
+@then(parsers.parse('tier "{tier}" still runs the noted revision'))
+def still_runs_noted(world: World, check: CheckRecord, tier: str, noted: Revision) -> None:
+    running = service(world, tier).current()
+    check.note(f"tier {tier} runs {running.label} (noted before: {noted.label})")
+    assert running.arn == noted.arn, f"tier {tier} now runs {running.label}, not {noted.label}"
+

@@ -1,0 +1,55 @@
+"""`harness drill` with a broken rollback and `harness rollback` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import cli
+from tests.test_cli import harness
+
+
+def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    password = "pw-that-must-never-be-printed"
+    monkeypatch.setenv("HARNESS_STAGING_BASIC_AUTH_PASSWORD", password)
+    t0 = time.monotonic()
+    out = harness("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
+                  "--reports", str(tmp_path))
+    wall = time.monotonic() - t0
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "DRILL FAIL" in out.stdout and "application RTO breached" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+    doc = json.loads((tmp_path / "latest" / "evidence.json").read_text())
+    rto = next(m for m in doc["measurements"] if m["name"] == "application RTO")
+    assert not rto["completed"] and not rto["met"] and rto["seconds"] < 2.9
+    assert any("never-recover" in n for n in doc["notes"])
+    assert any("given up after 2.4 s" in n for n in doc["notes"])
+    status = {c["name"]: c["status"] for c in doc["checks"]}
+    assert status["The smoke gate fails on a deliberately broken image"] == "passed"
+    assert wall < 60
+    written = "".join(p.read_text() for p in (tmp_path / "latest").iterdir())
+    assert password not in written + out.stdout + out.stderr
+
+
+def test_rollback_in_the_sim_reports_the_measured_recovery(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
+                     "--sim-rollout-latency", "0.2"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "invapp-staging-app:3 -> invapp-staging-app:1" in out
+    assert "application RTO met" in out and "first healthy" in out
+    assert "SIMULATED, state is not kept" in out
+
+
+def test_rollback_to_an_unknown_revision_is_refused_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["rollback", "--reason", "x", "--to-revision", "42"]) == 2
+    assert "invapp-staging-app:42 does not exist" in capsys.readouterr().err
+
+
+def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["drill", "--list-faults"]) == 0
+    assert capsys.readouterr().out.startswith("never-recover: ")

@@ -1,0 +1,215 @@
+"""Layer-1 against the sim: measured RTO accuracy, throttled swaps, plans that change
+nothing, a revert that never recovers, and the drill's broken image cleaned up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from harness import rollback, topology
+from harness.aws.ecs import Backoff, EcsService
+from harness.broken_image import DRILL_TAG, BrokenImageDrill
+from harness.errors import AwsOperationError
+from harness.health import HealthClient
+from harness.recovery import healthy_on_current, service, swap_and_verify
+from harness.sim import SimOptions, SimWorld
+from harness.sim.world import SIM_POLL_S
+from harness.world import World
+
+
+@pytest.fixture(scope="module")
+def simworld() -> Iterator[SimWorld]:
+    with SimWorld(topology.load()) as running:
+        yield running
+
+
+Sim = Callable[..., AbstractContextManager[World]]
+
+
+@pytest.fixture
+def sim(simworld: SimWorld) -> Sim:
+    """A clean world with the given knobs, on the module's running sim."""
+    @contextmanager
+    def make(latency: float = 0.3, faults: frozenset[str] = frozenset()) -> Iterator[World]:
+        simworld.reconfigure(SimOptions(latency, faults))
+        simworld.reset()
+        yield World(simworld.topology, "sim")
+    return make
+
+
+def state(world: World) -> dict[str, Any]:
+    """Everything a revert could change, per AWS tier."""
+    out = {}
+    for name in ("staging", "prod"):
+        ecs = service(world, name)
+        out[name] = (ecs.current_arn(), ecs.revision_numbers("ACTIVE"), ecs.revision_numbers("INACTIVE"))
+    return out
+
+
+@pytest.mark.parametrize("latency", [0.4, 1.2])
+def test_measured_rto_lies_within_the_latency_and_one_poll(latency: float, sim: Sim) -> None:
+    with sim(latency) as world:
+        result = rollback.revert(world, "staging", reason="accuracy")
+    m = result.measurement
+    assert result.recovered and m.resolution_seconds == SIM_POLL_S
+    assert latency <= m.seconds <= latency + SIM_POLL_S + 0.05, m.phases
+    names = [p.name for p in m.phases]
+    assert names == ["revert issued", "ECS updated", "first healthy", "3 healthy in a row"]
+    assert [p.offset_s for p in m.phases] == sorted(p.offset_s for p in m.phases)
+
+
+def test_throttled_swap_is_retried_with_backoff_and_lands_exactly_once(sim: Sim) -> None:
+    with sim(0.1) as world:
+        client = world.client("staging", "ecs")
+        throttles, executed, slept = [2], [], []
+
+        def throttle(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+            if throttles[0] == 0:
+                return None
+            throttles[0] -= 1
+            return (AWSResponse("https://ecs.us-east-1.amazonaws.com", 400, {}, None),
+                    {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+                     "ResponseMetadata": {"HTTPStatusCode": 400}})
+
+        def landed(http_response: AWSResponse, **_: Any) -> None:
+            if http_response.status_code == 200:
+                executed.append(1)
+
+        client.meta.events.register("before-call.ecs.UpdateService", throttle)
+        client.meta.events.register("after-call.ecs.UpdateService", landed)
+        ecs = EcsService(client, world.tier("staging"), backoff=Backoff(0.02, 1.0, 5),
+                         sleep=lambda s: (slept.append(s), time.sleep(s)))
+        target = ecs.previous(ecs.current().number)
+        result = swap_and_verify(world, "staging", target, ecs=ecs)
+        assert service(world, "staging").current_arn() == target.arn
+    assert result.recovered and result.swap.attempts == 3
+    assert result.swap.throttled == ("ThrottlingException",) * 2
+    assert slept == [0.02, 0.04] and len(executed) == 1
+
+
+def test_throttling_that_never_stops_is_an_error_naming_the_service(sim: Sim) -> None:
+    with sim(0.1) as world:
+        client = world.client("staging", "ecs")
+        client.meta.events.register("before-call.ecs.UpdateService", lambda **_: (
+            AWSResponse("https://ecs", 400, {}, None),
+            {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+             "ResponseMetadata": {"HTTPStatusCode": 400}}))
+        ecs = EcsService(client, world.tier("staging"), backoff=Backoff(0.001, 0.01, 3))
+        with pytest.raises(AwsOperationError, match="invapp-staging-app-service"):
+            ecs.swap(ecs.previous(ecs.current().number))
+
+
+def test_plan_lists_the_swap_and_changes_nothing(sim: Sim) -> None:
+    with sim() as world:
+        before = state(world)
+        plan = rollback.plan(world, "staging", reason="rehearsal")
+        assert state(world) == before
+    assert [c.operation for c in plan.writes] == ["update_service"]
+    assert plan.writes[0].params["taskDefinition"] == plan.target.arn
+    assert all(not c.write for c in plan.reads)
+    assert plan.target.number == plan.current.number - 1
+    text = "\n".join(plan.lines())
+    assert "update_service" in text and plan.target.arn in text and "rehearsal" in text
+
+
+def test_never_recover_is_a_breach_within_the_deadline_and_the_drill_still_cleans_up(sim: Sim) -> None:
+    with sim(0.1, frozenset({"never-recover"})) as world:
+        drill = BrokenImageDrill(world, "staging", "drill-t1")
+        assert drill.detect(drill.deploy()).caught
+        assert drill.known_good is not None and drill.broken is not None
+        t0 = time.monotonic()
+        result = rollback.revert(world, "staging", to_revision=drill.known_good.number, reason="t")
+        waited = time.monotonic() - t0
+        drill.cleanup()
+        broken = service(world, "staging").describe(drill.broken.arn)
+    m = result.measurement
+    deadline = world.topology.application_deadline
+    assert not result.recovered and not m.met and not m.completed
+    assert "deadline" in m.note and "invapp-staging-app:3" in m.note
+    assert deadline <= waited < deadline + 1.0
+    assert broken.status == "INACTIVE" and broken.tags[DRILL_TAG] == "drill-t1"
+
+
+def test_broken_image_is_tagged_caught_and_removed_with_the_service_put_back(sim: Sim) -> None:
+    with sim(0.2) as world:
+        drill = BrokenImageDrill(world, "staging", "drill-t2")
+        detection = drill.detect(drill.deploy())
+        assert drill.broken is not None and drill.known_good is not None
+        assert drill.broken.environment["HARNESS_DRILL_BREAK"] == "1"
+        assert drill.broken.sha == drill.known_good.sha
+        assert detection.caught and detection.smoke is not None
+        assert detection.smoke.failure_kinds == ("unhealthy",)
+        assert 0.2 <= detection.measurement.seconds <= 0.2 + 3 * SIM_POLL_S
+        done = drill.cleanup()
+        ecs = service(world, "staging")
+        assert ecs.current_arn() == drill.known_good.arn
+        assert drill.broken.number in ecs.revision_numbers("INACTIVE")
+        assert len(done) == 2 and drill.cleanup() == done
+        assert healthy_on_current(world, "staging") == drill.known_good
+
+
+def test_a_break_marker_the_application_ignores_is_reported_not_caught(sim: Sim) -> None:
+    with sim(0.1) as world:
+        staging = replace(world.tier("staging"), drill_break_env="MARKER_THE_APP_IGNORES=1")
+        top = replace(world.topology, tiers=world.topology.tiers | {"staging": staging},
+                      application_deadline_s=1.0)
+        ignored = World(top, "sim")
+        drill = BrokenImageDrill(ignored, "staging", "drill-t3")
+        detection = drill.detect(drill.deploy())
+        drill.cleanup()
+    assert not detection.caught and not detection.measurement.completed
+    assert "NOT caught" in detection.measurement.note
+
+
+def test_revisions_sort_numerically_and_ignore_longer_families(sim: Sim) -> None:
+    with sim() as world:
+        ecs = service(world, "staging")
+        base = ecs.current()
+        for _ in range(9):
+            ecs.register_copy(base, tags={"t": "1"})
+        worker = dict(family="invapp-staging-app-worker", containerDefinitions=[
+            {"name": "w", "image": "x:1", "memory": 128}])
+        world.client("staging", "ecs").register_task_definition(**worker)
+        assert ecs.revision_numbers() == list(range(1, 13))
+        assert ecs.previous(12).number == 11 and ecs.previous(10).number == 9
+
+
+def test_sim_app_follows_ecs_with_the_rollout_latency_and_requires_staging_auth(sim: Sim) -> None:
+    with sim(0.5) as world:
+        staging = HealthClient(world.tier("staging"))
+        before = staging.read().sha
+        ecs = service(world, "staging")
+        target = ecs.previous(ecs.current().number)
+        ecs.swap(target)
+        assert staging.read().sha == before  # still the old revision
+        time.sleep(0.55)
+        assert staging.read().sha == target.sha
+        anonymous = HealthClient(world.tier("staging"), env={
+            "HARNESS_STAGING_BASIC_AUTH_USER": "sim-user", "HARNESS_STAGING_BASIC_AUTH_PASSWORD": "nope"})
+        assert anonymous.deep_health().failure == "credentials-rejected"
+        assert HealthClient(world.tier("prod")).deep_health().ok
+
+
+def test_seeded_world_uses_full_arns_an_immutable_registry_and_resets_clean(simworld: SimWorld) -> None:
+    simworld.reset()
+    world = World(simworld.topology, "sim")
+    seeded = simworld.seeded["staging"]
+    assert seeded.service_arn.startswith("arn:aws:ecs:us-east-1:961381384763:service/")
+    assert all(a.startswith("arn:aws:ecs:") for a in seeded.task_definition_arns)
+    repo = world.client("staging", "ecr").describe_repositories()["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    db = world.client("prod", "rds").describe_db_instances()["DBInstances"][0]
+    assert db["DBInstanceIdentifier"] == "invapp-dev-postgres"
+    first = state(world)
+    ecs = service(world, "staging")
+    ecs.swap(ecs.previous(ecs.current().number))
+    simworld.reset()
+    world = World(simworld.topology, "sim")
+    assert state(world) == first
+    assert HealthClient(world.tier("staging")).read().sha == seeded.image_shas[-1]
