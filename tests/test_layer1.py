@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from harness import rollback, topology
+from harness import rollback
 from harness.aws.ecs import Backoff, EcsService
 from harness.broken_image import DRILL_TAG, BrokenImageDrill
 from harness.errors import AwsOperationError
@@ -24,9 +24,12 @@ from harness.world import World
 
 
 @pytest.fixture(scope="module")
-def simworld() -> Iterator[SimWorld]:
-    with SimWorld(topology.load()) as running:
-        yield running
+def simworld(_world_session: SimWorld) -> Iterator[SimWorld]:
+    """The session's sim: moto's state is process-wide, so a second sim started after it
+    would share (and collide with) its accounts. Its knobs are put back afterwards."""
+    options = _world_session.options
+    yield _world_session
+    _world_session.reconfigure(options)
 
 
 Sim = Callable[..., AbstractContextManager[World]]
@@ -110,8 +113,9 @@ def test_plan_lists_the_swap_and_changes_nothing(sim: Sim) -> None:
         before = state(world)
         plan = rollback.plan(world, "staging", reason="rehearsal")
         assert state(world) == before
-    assert [c.operation for c in plan.writes] == ["update_service"]
-    assert plan.writes[0].params["taskDefinition"] == plan.target.arn
+    assert [c.operation for c in plan.writes] == ["put_parameter", "update_service",
+                                                  "delete_parameter"]
+    assert plan.writes[1].params["taskDefinition"] == plan.target.arn
     assert all(not c.write for c in plan.reads)
     assert plan.target.number == plan.current.number - 1
     text = "\n".join(plan.lines())

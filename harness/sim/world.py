@@ -26,6 +26,8 @@ SIM_ROLE = "harness-sim"
 KNOWN_FAULTS: dict[str, str] = {
     "never-recover": "once a broken revision is live, no later revision rolls out "
                      "(a Layer-1 revert never becomes healthy)",
+    "promote-broken-build": "harness promote: the promoted build fails its deep health on "
+                            "the target tier (exercises the automatic rollback)",
 }
 
 # The sim polls fast so that its recovery times are measured to about 0.1 s, and gives up
@@ -136,6 +138,11 @@ class SimWorld:
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         region = self.topology.region
         return lambda: tier_session(tier, region)
+
+    def break_build(self, tier: str, sha: str) -> None:
+        """From now on, a revision running image ``sha`` on ``tier`` answers its deep health
+        non-ok (until the next reset)."""
+        self.apps[tier].broken_shas.add(sha)
 
     def attach_database(self, tier: str, probe: DatabaseProbe) -> None:
         """Plug a database probe into a tier's sim app (deep health asks it)."""
