@@ -4,6 +4,8 @@ pytest_plugins = [
     "steps.common",
     "steps.safety",
     "steps.drill",
+    "steps.migrations",
     "steps.rollback",
+    "steps.restore",
     "steps.workflows",
 ]

@@ -36,9 +36,9 @@ def register(sub: Any) -> None:
                        help="where run folders are written (default: ./reports)")
         p.add_argument("-v", "--verbose", action="store_true",
                        help="show pytest's own output as well")
-        add_screenshot_option(p)
         p.add_argument("--list-faults", action="store_true",
                        help="list the sim faults --sim-fault accepts, and exit")
+        add_screenshot_option(p)
         p.set_defaults(handler=handler)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")

@@ -96,7 +96,8 @@ def check(request: pytest.FixtureRequest, journal: Journal) -> CheckRecord:
 
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     journal = request.config.stash[JOURNAL]
-    record = journal.begin_check(feature.name, scenario.name, tags=sorted(scenario.tags))
+    record = journal.begin_check(feature.name, scenario.name,
+                                 tags=sorted(set(scenario.tags) | set(feature.tags)))
     request.node.stash[CHECK] = record
     request.node.stash[_T0] = time.monotonic()
 

@@ -141,7 +141,8 @@ class RunConfig:
         if backend is None:
             return World(self.topology, "aws", allow_prod_write=self.allow_prod_write)
         backend.reset()
-        return World(backend.topology, "sim", allow_prod_write=self.allow_prod_write)
+        return World(backend.topology, "sim", allow_prod_write=self.allow_prod_write,
+                     databases=backend.databases)
 
     def write(self, journal: Journal, redactor: Redactor) -> Path:
         assert self.reports_dir is not None

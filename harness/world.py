@@ -1,5 +1,6 @@
 """The World the steps act on: the topology, one AWS session per tier, the guard in front
-of every write. The same World serves the sim and real accounts; it never imports the sim.
+of every write, and where each tier's database is reached. The same World serves the sim
+and real accounts; it never imports the sim.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import boto3
 
 from harness import guard
 from harness.aws.session import caller_account, tier_session
+from harness.db.endpoints import Databases, DsnDatabases
 from harness.topology import Tier, Topology
 
 
@@ -19,6 +21,7 @@ class World:
     topology: Topology
     backend: str  # "sim" | "aws"
     allow_prod_write: bool = False
+    databases: Databases = field(default_factory=DsnDatabases)
     _sessions: dict[str, boto3.Session] = field(default_factory=dict, repr=False)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 

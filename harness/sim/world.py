@@ -1,5 +1,7 @@
-"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, and
-one sim app per AWS tier whose URL replaces the tier's health_url."""
+"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, one
+sim app per AWS tier whose URL replaces the tier's health_url, and the data plane (a real
+PostgreSQL database behind every RDS instance and snapshot, checked by the app's deep
+health through the tier's DB-host secret)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ import boto3
 from moto import mock_aws
 
 from harness.aws.session import tier_session
+from harness.db.providers import open_postgres
 from harness.errors import ConfigError
 from harness.sim.app import AppSettings, DatabaseProbe, SimApp
 from harness.sim.atomic import atomic_ssm_puts
+from harness.sim.dataplane import FAULTS as DATA_FAULTS
+from harness.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
 from harness.sim.seed import SeededTier, seed_tier
 from harness.topology import Tier, Topology
 
@@ -28,6 +33,7 @@ KNOWN_FAULTS: dict[str, str] = {
                      "(a Layer-1 revert never becomes healthy)",
     "promote-broken-build": "harness promote: the promoted build fails its deep health on "
                             "the target tier (exercises the automatic rollback)",
+    **DATA_FAULTS,
 }
 
 # The sim polls fast so that its recovery times are measured to about 0.1 s, and gives up
@@ -41,6 +47,8 @@ SIM_DEADLINE_LATENCIES = 4
 class SimOptions:
     rollout_latency_s: float = 1.0
     faults: frozenset[str] = frozenset()
+    # The PostgreSQL behind the data plane: this DSN, else Docker, else embedded (pgserver).
+    postgres_dsn: str | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(self.faults - KNOWN_FAULTS.keys())
@@ -89,6 +97,9 @@ class SimWorld:
         self.seeded: dict[str, SeededTier] = {}
         self._started = False
         self._fresh = False
+        self.dataplane = DataPlane(lambda: open_postgres(self.options.postgres_dsn),
+                                   self.options.faults)
+        self.databases = SimDatabases(self.dataplane)
 
     def start(self) -> SimWorld:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
@@ -102,9 +113,12 @@ class SimWorld:
             os.environ.pop(name, None)
         self._mock.start()
         self._atomic.start()
+        self.dataplane.install()
+        self.dataplane.prewarm()
         self._started = True
         self.seed()
         self._start_apps()
+        self.dataplane.ready()
         # Starting moto leaves a large heap behind; a full collection of it pauses the process
         # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
         gc.collect()
@@ -122,7 +136,9 @@ class SimWorld:
             settings = AppSettings(self.options.rollout_latency_s,
                                    never_recover="never-recover" in self.options.faults,
                                    basic_auth=auth)
-            app = SimApp(tier, settings, self._session_factory(tier))
+            app = SimApp(tier, settings, self._session_factory(tier),
+                         database=SecretDatabaseProbe(self.dataplane, tier,
+                                                      self._session_factory(tier)))
             self.apps[tier.name] = app
             tiers[tier.name] = replace(tier, health_url=app.start(), tls_verify=True)
         self.topology = replace(self.topology, tiers=tiers)
@@ -149,8 +165,11 @@ class SimWorld:
         self.apps[tier].database = probe
 
     def seed(self) -> None:
-        self.seeded = {tier.name: seed_tier(tier_session(tier, self.topology.region), tier)
-                       for tier in self.aws_tiers()}
+        self.seeded = {}
+        for tier in self.aws_tiers():
+            session = tier_session(tier, self.topology.region)
+            self.seeded[tier.name] = seed_tier(session, tier)
+            seed_database(session, tier)
 
     def aws_tiers(self) -> list[Tier]:
         return [t for t in self.topology.tiers.values() if t.is_aws]
@@ -171,6 +190,7 @@ class SimWorld:
             self._fresh = False
             return
         self._mock.reset()
+        self.dataplane.reset()
         self.seed()
         for app in self.apps.values():
             app.reset()
@@ -182,6 +202,8 @@ class SimWorld:
         for app in self.apps.values():
             app.stop()
         self._atomic.stop()
+        self.dataplane.uninstall()
+        self.dataplane.close()
         self._mock.stop()
         self._env.stop()
         gc.unfreeze()

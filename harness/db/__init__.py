@@ -1,0 +1,1 @@
+"""Real PostgreSQL: providers, schema dumps and their comparison."""

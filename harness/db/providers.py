@@ -1,0 +1,309 @@
+"""Where the real PostgreSQL comes from: an explicit DSN, a testcontainers container when a
+Docker engine answers, or the embedded server bundled by ``pgserver``; plus the ``pg_dump``
+that is new enough for that server."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import subprocess
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from harness.errors import ConfigError, HarnessError
+from harness.redact import mask_dsn
+
+_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+_DOCKER_IMAGE = "postgres:16-alpine"
+_CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class PgDump:
+    """A ``pg_dump`` binary and its major version."""
+
+    path: str
+    major: int
+
+
+class PostgresServer:
+    """One running PostgreSQL server, whatever provided it.
+
+    ``kind`` is ``"dsn"``, ``"docker"`` or ``"embedded"``. ``close()`` stops what this object
+    started (nothing for ``"dsn"``) and may be called more than once.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        admin_dsn: str,
+        *,
+        pg_dump_path: str | None = None,
+        stop: Callable[[], None] | None = None,
+    ) -> None:
+        self.kind = kind
+        self._admin_dsn = admin_dsn
+        self._pg_dump_path = pg_dump_path
+        self._stop = stop
+        self._closed = False
+        self._pg_dump: PgDump | None = None
+        self.server_major = server_major(admin_dsn)
+
+    def __repr__(self) -> str:
+        return f"PostgresServer(kind={self.kind!r}, dsn={mask_dsn(self._admin_dsn)!r})"
+
+    def __enter__(self) -> PostgresServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def dsn(self, dbname: str) -> str:
+        """The DSN of database ``dbname`` on this server (same host, user and password)."""
+        return with_dbname(self._admin_dsn, dbname)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (optionally as a copy of ``template``) and return its DSN."""
+        stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            stmt = sql.SQL("{} TEMPLATE {}").format(stmt, sql.Identifier(template))
+        try:
+            with psycopg.connect(self._admin_dsn, autocommit=True,
+                                 connect_timeout=_CONNECT_TIMEOUT_S) as conn:
+                conn.execute(stmt)
+        except psycopg.Error as exc:
+            source = f" from template {template!r}" if template else ""
+            raise HarnessError(
+                f"could not create database {name!r}{source}: {exc}".strip(),
+                where=mask_dsn(self._admin_dsn),
+                fix="check the role may CREATE DATABASE and that nobody is connected to the "
+                    "template database",
+            ) from exc
+        return self.dsn(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name`` if it exists, ending its other connections first."""
+        try:
+            with psycopg.connect(self._admin_dsn, autocommit=True,
+                                 connect_timeout=_CONNECT_TIMEOUT_S) as conn:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (name,),
+                )
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        except psycopg.Error as exc:
+            raise HarnessError(
+                f"could not drop database {name!r}: {exc}".strip(),
+                where=mask_dsn(self._admin_dsn),
+                fix="check the role owns the database; drop it by hand if needed",
+            ) from exc
+
+    def pg_dump(self) -> PgDump:
+        """A ``pg_dump`` at least as new as this server (ConfigError when none is found)."""
+        if self._pg_dump is None:
+            self._pg_dump = find_pg_dump(self.server_major, configured=self._pg_dump_path)
+        return self._pg_dump
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._stop is not None:
+            self._stop()
+
+
+def open_postgres(
+    dsn: str | None = None,
+    *,
+    use_docker: bool = True,
+    data_dir: Path | None = None,
+    pg_dump_path: str | None = None,
+) -> PostgresServer:
+    """Open a PostgreSQL server: ``dsn`` if given, else Docker if an engine answers, else the
+    embedded server (its data directory is ``data_dir`` or a fresh temporary one)."""
+    if dsn is not None:
+        return PostgresServer("dsn", dsn, pg_dump_path=pg_dump_path)
+    if use_docker and docker_available():
+        return _open_docker(pg_dump_path)
+    return _open_embedded(data_dir, pg_dump_path)
+
+
+def docker_available() -> bool:
+    """True when a Docker engine answers a ping; never raises."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=3)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+def _open_docker(pg_dump_path: str | None) -> PostgresServer:
+    from testcontainers.community.postgres import PostgresContainer
+
+    container = PostgresContainer(_DOCKER_IMAGE, driver=None)
+    container.start()
+    try:
+        return PostgresServer("docker", container.get_connection_url(driver=None),
+                              pg_dump_path=pg_dump_path, stop=container.stop)
+    except BaseException:
+        container.stop()
+        raise
+
+
+def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresServer:
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime dir at import; without XDG_RUNTIME_DIR
+        # (containers, CI) that warns and falls back to /tmp, which is fine here.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver
+
+    made_dir = data_dir is None
+    pgdata = Path(tempfile.mkdtemp(prefix="harness-pg-")) if data_dir is None else data_dir
+    try:
+        # A throwaway data directory is stopped by ``stop`` below without a shutdown
+        # checkpoint; pgserver's own stop (its atexit hook too) is for a kept directory.
+        server = pgserver.get_server(  # type: ignore[attr-defined]
+            pgdata, cleanup_mode=None if made_dir else "stop")
+    except Exception as exc:
+        if made_dir:
+            shutil.rmtree(pgdata, ignore_errors=True)
+        raise HarnessError(
+            f"the embedded PostgreSQL server did not start: {exc}",
+            where=str(pgdata),
+            fix=f"read {pgdata / 'log'} for the server's reason, or pass --dsn to use another "
+                "server",
+        ) from exc
+
+    def stop() -> None:
+        if made_dir:
+            from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+
+            with contextlib.suppress(subprocess.SubprocessError):
+                pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata,
+                       user=server.system_user)
+        server.cleanup()
+        if made_dir:
+            shutil.rmtree(pgdata, ignore_errors=True)
+
+    try:
+        return PostgresServer("embedded", server.get_uri(), pg_dump_path=pg_dump_path, stop=stop)
+    except BaseException:
+        stop()
+        raise
+
+
+def with_dbname(dsn: str, dbname: str) -> str:
+    """``dsn`` pointing at database ``dbname`` instead (URL or key=value form)."""
+    return make_conninfo(dsn, dbname=dbname)
+
+
+def dbname_of(dsn: str) -> str:
+    """The database a DSN points at (libpq defaults it to the user name)."""
+    params = conninfo_to_dict(dsn)
+    return str(params.get("dbname") or params.get("user") or "")
+
+
+def server_major(dsn: str) -> int:
+    """The server's major version (16 for 16.2)."""
+    try:
+        with psycopg.connect(dsn, connect_timeout=_CONNECT_TIMEOUT_S) as conn:
+            row = conn.execute("SHOW server_version_num").fetchone()
+    except psycopg.Error as exc:
+        raise ConfigError(
+            f"cannot connect to PostgreSQL: {exc}".strip(),
+            where=mask_dsn(dsn),
+            fix="check host, port, database, user and password in the DSN (and the tunnel, "
+                "if there is one)",
+        ) from exc
+    assert row is not None
+    return int(row[0]) // 10000
+
+
+def pg_dump_major(path: str) -> int:
+    """Major version of the ``pg_dump`` at ``path`` (ConfigError when it does not run)."""
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
+                             check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ConfigError(f"pg_dump at {path} does not run: {exc}", where=path,
+                          fix="point pg_dump_path at a working pg_dump binary") from exc
+    match = _VERSION.search(out)
+    if match is None:
+        raise ConfigError(f"cannot read a version from {out.strip()!r}", where=path,
+                          fix="point pg_dump_path at a PostgreSQL pg_dump binary")
+    return int(match[1])
+
+
+def pg_dump_candidates() -> list[str]:
+    """Where to look, in order: PATH, Debian's versioned installs, the pgserver bundle."""
+    found: list[str] = []
+    on_path = shutil.which("pg_dump")
+    if on_path:
+        found.append(on_path)
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"),
+                    key=lambda p: _int_or_zero(p.parent.parent.name), reverse=True)
+    found.extend(str(p) for p in debian)
+    with contextlib.suppress(ImportError):
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        bundled = Path(POSTGRES_BIN_PATH) / "pg_dump"
+        if bundled.exists():
+            found.append(str(bundled))
+    unique: list[str] = []
+    for path in found:
+        if Path(path).resolve() not in {Path(u).resolve() for u in unique}:
+            unique.append(path)
+    return unique
+
+
+def find_pg_dump(
+    server: int, *, configured: str | None = None, candidates: list[str] | None = None
+) -> PgDump:
+    """The first ``pg_dump`` whose major version is >= ``server``.
+
+    A configured path is the only one tried (the operator asked for it): too old is an error.
+    """
+    if configured is not None:
+        major = pg_dump_major(configured)
+        if major < server:
+            raise ConfigError(
+                f"configured pg_dump is version {major}, older than the server's {server}",
+                where=configured,
+                fix=f"configure a pg_dump {server} or newer, or drop the setting so the harness "
+                    "searches PATH and the pgserver bundle",
+            )
+        return PgDump(configured, major)
+    seen: list[str] = []
+    for path in pg_dump_candidates() if candidates is None else candidates:
+        try:
+            major = pg_dump_major(path)
+        except ConfigError:
+            continue
+        if major >= server:
+            return PgDump(path, major)
+        seen.append(f"{path} (version {major})")
+    found = ", ".join(seen) if seen else "none at all"
+    raise ConfigError(
+        f"no pg_dump new enough for a version {server} server; found: {found}",
+        where="pg_dump search (PATH, /usr/lib/postgresql/*/bin, pgserver bundle)",
+        fix=f"install pg_dump {server} or newer (e.g. postgresql-client-{server}) and put it "
+            "on PATH, or pass its path as pg_dump_path",
+    )
+
+
+def _int_or_zero(text: str) -> int:
+    return int(text) if text.isdigit() else 0

@@ -1,0 +1,1 @@
+"""Migration files: discovery and pairing, classification, the runner and the round trip."""

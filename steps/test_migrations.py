@@ -1,0 +1,5 @@
+"""Binds features/migrations."""
+
+from pytest_bdd import scenarios
+
+scenarios("migrations")

@@ -1,0 +1,59 @@
+"""Fixtures for the tests of harness/ itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.db.providers import PostgresServer
+from harness.sim.dataplane import DataPlane
+
+
+@pytest.fixture(scope="session")
+def postgres(scratch_postgres: PostgresServer) -> PostgresServer:
+    """One real PostgreSQL for the whole session, shared with the migration features
+    (steps/migrations.py starts it: embedded, unless a Docker engine answers)."""
+    return scratch_postgres
+
+
+@pytest.fixture
+def scratch_db(postgres: PostgresServer) -> Iterator[Callable[[], str]]:
+    """Make empty databases (from template0) for one test; all dropped afterwards."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:10]}"
+        made.append(name)
+        return postgres.create_database(name, template="template0")
+
+    yield make
+    for name in made:
+        postgres.drop_database(name)
+
+
+@pytest.fixture
+def write_migrations(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    """Write {file name: SQL} into a fresh directory and return it."""
+
+    def write(files: dict[str, str]) -> Path:
+        directory = tmp_path / f"migrations_{uuid.uuid4().hex[:6]}"
+        directory.mkdir()
+        for name, text in files.items():
+            (directory / name).write_text(text, encoding="utf-8")
+        return directory
+
+    return write
+
+
+@pytest.fixture
+def dataplane(_world_session: Any, world: Any) -> Iterator[DataPlane]:
+    """The data plane of the session's sim, on a world reset for this test; faults set by a
+    test are cleared after it."""
+    plane: DataPlane = _world_session.dataplane
+    faults = plane.faults
+    yield plane
+    plane.faults = faults

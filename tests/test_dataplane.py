@@ -1,0 +1,95 @@
+"""The sim data plane: real databases behind moto's RDS instances and snapshots, driven by
+plain boto3 calls (as a test or the awscli would make them), not only by the harness."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from harness.datacheck import compare
+from harness.db import fingerprint as fp
+from harness.db.fingerprint import DatabaseUnreachable
+from harness.sim.dataplane import DataPlane, database_name
+from harness.world import World
+
+
+def count(dsn: str, table: str = "documents") -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def insert_document(dsn: str, doc_id: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO documents VALUES (%s, 1, 'late', 'late', now())", (doc_id,))
+
+
+def restore(world: World, snapshot: str, instance: str) -> str:
+    """Restore with a bare boto3 call and return the DSN its endpoint resolves to."""
+    rds = world.client("staging", "rds")
+    out = rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier=instance,
+                                                   DBSnapshotIdentifier=snapshot)["DBInstance"]
+    return world.databases.endpoint_dsn(world.tier("staging"), out["Endpoint"]["Address"], 5432)
+
+
+def test_every_instance_is_a_seeded_database(world: World) -> None:
+    source = world.databases.source_dsn(world.tier("staging"))
+    assert count(source) == 2000
+    assert count(world.databases.source_dsn(world.tier("prod"))) == 2000
+
+
+def test_a_snapshot_freezes_the_data_at_that_instant(world: World) -> None:
+    source = world.databases.source_dsn(world.tier("staging"))
+    insert_document(source, 10_001)
+    world.client("staging", "rds").create_db_snapshot(
+        DBInstanceIdentifier="invapp-staging-postgres", DBSnapshotIdentifier="frozen")
+    insert_document(source, 10_002)
+    copy = restore(world, "frozen", "invapp-staging-postgres-copy")
+    assert count(copy) == 2001 and count(source) == 2002
+    assert copy != source
+
+
+def test_the_restored_endpoint_resolves_to_its_own_database(world: World) -> None:
+    rds = world.client("staging", "rds")
+    rds.create_db_snapshot(DBInstanceIdentifier="invapp-staging-postgres", DBSnapshotIdentifier="s")
+    copy = restore(world, "s", "copy-a")
+    insert_document(copy, 20_000)
+    assert count(copy) == 2001
+    assert count(world.databases.source_dsn(world.tier("staging"))) == 2000
+
+
+def test_same_instance_id_in_two_accounts_never_shares_data() -> None:
+    assert database_name("instance", "760007728097", "db") != database_name(
+        "instance", "961381384763", "db")
+    assert len(database_name("instance", "961381384763", "x" * 63)) <= 63
+
+
+def test_deleting_drops_the_databases_and_the_endpoint_stops_resolving(
+        world: World, dataplane: DataPlane) -> None:
+    rds = world.client("staging", "rds")
+    rds.create_db_snapshot(DBInstanceIdentifier="invapp-staging-postgres", DBSnapshotIdentifier="s")
+    restore(world, "s", "copy-b")
+    before = set(dataplane.databases())
+    rds.delete_db_instance(DBInstanceIdentifier="copy-b", SkipFinalSnapshot=True)
+    rds.delete_db_snapshot(DBSnapshotIdentifier="s")
+    gone = before - set(dataplane.databases())
+    assert {n.split("_", 2)[2] for n in gone} == {"copy_b", "s"}
+    with pytest.raises(DatabaseUnreachable, match="no database answers for RDS instance copy-b"):
+        world.databases.endpoint_dsn(world.tier("staging"), "copy-b.x.rds.amazonaws.com", 5432)
+
+
+def test_corrupt_restore_fault_changes_the_copy_but_not_the_snapshot(
+        world: World, dataplane: DataPlane) -> None:
+    source = world.databases.source_dsn(world.tier("staging"))
+    expected = fp.fingerprint(source)
+    world.client("staging", "rds").create_db_snapshot(
+        DBInstanceIdentifier="invapp-staging-postgres", DBSnapshotIdentifier="s")
+    dataplane.faults = frozenset({"corrupt-restore"})
+    bad = restore(world, "s", "bad-copy")
+    dataplane.faults = frozenset()
+    good = restore(world, "s", "good-copy")
+    assert compare(expected, fp.fingerprint(good)) == ()
+    diffs = compare(expected, fp.fingerprint(bad))
+    assert [d.table for d in diffs] == ["public.documents"]
+    assert "1999 rows, expected 2000" in diffs[0].describe()
