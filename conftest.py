@@ -8,4 +8,5 @@ pytest_plugins = [
     "steps.rollback",
     "steps.restore",
     "steps.workflows",
+    "steps.promote",
 ]

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_cleanup,
         cli_migrations,
         cli_ops,
+        cli_promote,
         cli_report,
         cli_runs,
         cli_topology,
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (cli_runs, cli_topology, cli_report, cli_ops, cli_migrations, cli_cleanup,
-                   cli_workflows):
+                   cli_promote, cli_workflows):
         module.register(sub)
     return parser
 

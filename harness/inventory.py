@@ -13,6 +13,9 @@ from botocore.exceptions import ClientError
 
 from harness.world import World
 
+# Fields that report the moment of the read, not the resource's state.
+_READ_TIME = frozenset({"LatestRestorableTime"})
+
 
 def inventory(world: World, tiers: list[str] | None = None) -> bytes:
     """Every ECS, ECR, RDS, SSM and Secrets Manager resource of ``tiers`` (default: every
@@ -44,7 +47,8 @@ def _tier(world: World, tier: str) -> Iterator[tuple[str, Any]]:
     yield "ecr.images", {r["repositoryName"]: _all(ecr.describe_images, "imageDetails",
                                                    repositoryName=r["repositoryName"])
                          for r in repos}
-    yield "rds.instances", _all(rds.describe_db_instances, "DBInstances", token="Marker")
+    yield "rds.instances", [{k: v for k, v in i.items() if k not in _READ_TIME}
+                            for i in _all(rds.describe_db_instances, "DBInstances", token="Marker")]
     yield "rds.snapshots", _all(rds.describe_db_snapshots, "DBSnapshots", token="Marker")
     parameters = _all(ssm.describe_parameters, "Parameters")
     yield "ssm.parameters", {p["Name"]: _strip(ssm.get_parameter(Name=p["Name"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -43,9 +44,15 @@ def push(world: World, tier: str, sha: str, body: str | None = None) -> str:
 
 
 @pytest.fixture
+def world(_world_session: Any) -> World:
+    """The session's sim without a reset: every test pushes images under SHAs of its own."""
+    return World(_world_session.topology, "sim")
+
+
+@pytest.fixture
 def prod_world(world: World) -> World:
     repo(world, "prod")
-    return World(world.topology, "sim", allow_prod_write=True)
+    return world.with_prod_write(True)
 
 
 def test_an_image_already_in_prod_is_reused_and_nothing_is_pushed(prod_world: World) -> None:

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from harness import lock as lock_mod
 from harness.clock import utcnow
 from harness.errors import GuardRefusal
 from harness.lock import LockHeld, TierLock
 from harness.world import World
+
+
+@pytest.fixture
+def world(_world_session: Any) -> Iterator[World]:
+    """The session's sim without a reset (the lock is the only thing these tests touch, and
+    it is removed before and after each): new sessions, so new credentials."""
+    fresh = World(_world_session.topology, "sim")
+    _drop_locks(fresh)
+    yield fresh
+    _drop_locks(fresh)
+
+
+def _drop_locks(world: World) -> None:
+    for tier in ("staging", "prod"):
+        with contextlib.suppress(ClientError):
+            world.client(tier, "ssm").delete_parameter(Name=lock_mod.lock_name(world.tier(tier)))
 
 
 def other_run(world: World) -> World:

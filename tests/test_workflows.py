@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from harness import workflows
+from harness.errors import ConfigError
 from harness.workflows import Claim, Contract, Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,5 +167,5 @@ def test_cli_exit_codes_and_output(tmp_path: Path) -> None:
     assert bad.returncode == 1
     line = line_of(C.ci_file, "if: true", (tmp_path / C.ci_file).read_text())
     assert f"ci.yml:{line} [jobs.deploy.if]" in bad.stdout and "BROKEN" in bad.stdout
-    missing = harness("workflows", "check", str(tmp_path / "nope"))
-    assert missing.returncode == 2 and "not a directory" in missing.stderr
+    with pytest.raises(ConfigError, match="not a directory"):
+        workflows.read_dir(tmp_path / "nope")
