@@ -28,7 +28,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.evidence import CheckRecord, Decision, Journal
 from harness.health import HEALTH_PATH, short
 from harness.lock import TierLock
-from harness.recovery import Recovery, RecoverySettings, swap_and_verify
+from harness.recovery import Recovery, RecoverySettings, service, swap_and_verify
 from harness.restore import poll_interval
 from harness.world import World
 
@@ -61,7 +61,7 @@ class PromoteRequest:
 def validated_sha(world: World, tier: str = "staging") -> str:
     """The commit SHA ``tier`` runs now (the image tag of its service's task definition): the
     build the staging soak validated."""
-    revision = EcsService(world.client(tier, "ecs"), world.tier(tier)).current()
+    revision = service(world, tier).current()
     if revision.sha is None:
         raise ConfigError(f"tier {tier} runs {revision.image}, which is not tagged with a SHA",
                           fix="pass --sha explicitly")
@@ -138,7 +138,7 @@ def make_plan(world: World, req: PromoteRequest) -> PromotePlan:
     account = world.caller_account(req.tier)
     # The plan writes nothing, so it needs no --allow-prod-write; the account must match.
     guard.check_write(tier, account, allow_prod=True, action="plan a promotion")
-    ecs = EcsService(world.client(req.tier, "ecs"), tier)
+    ecs = service(world, req.tier)
     current = ecs.current()
     image = ecr.plan_image(world, target=req.tier, source=req.source_tier, sha=req.sha)
     known = ecs.revision_numbers("ACTIVE") + ecs.revision_numbers("INACTIVE")
@@ -318,7 +318,7 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
     with phases.run(IMAGE) as p:
         result.image = ecr.ensure_image(world, plan.image)
         p.detail = plan.image.describe() + (f" ({result.image.note})" if result.image.note else "")
-    ecs = EcsService(world.client(req.tier, "ecs"), world.tier(req.tier))
+    ecs = service(world, req.tier)
     with phases.run(REGISTER) as p:
         result.revision = ecs.register_copy(plan.current, image=plan.image.uri)
         p.detail = f"registered {result.revision.label} with image {result.revision.image}"

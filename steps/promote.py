@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness import promote, rollback
+from harness import promote, recovery, rollback
 from harness.aws import ecr, rds
 from harness.aws.calls import CallLog
 from harness.aws.ecs import EcsService, Revision
@@ -50,7 +50,7 @@ def prod_world(world: World) -> World:
 
 
 def service(world: World) -> EcsService:
-    return EcsService(world.client("prod", "ecs"), world.tier("prod"))
+    return recovery.service(world, "prod")
 
 
 @given("staging runs a validated build", target_fixture="sha")

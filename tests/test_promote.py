@@ -11,7 +11,7 @@ import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.ecs.models import EC2ContainerServiceBackend
 
-from harness import lock, promote, topology
+from harness import lock, promote, recovery, topology
 from harness.aws import ecr, rds
 from harness.aws.calls import CallLog
 from harness.aws.ecs import EcsService
@@ -34,7 +34,7 @@ def request_(prod: World) -> PromoteRequest:
 
 
 def ecs(world: World) -> EcsService:
-    return EcsService(world.client("prod", "ecs"), world.tier("prod"))
+    return recovery.service(world, "prod")
 
 
 @pytest.mark.sim_only
