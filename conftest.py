@@ -5,6 +5,7 @@ pytest_plugins = [
     "steps.safety",
     "steps.drill",
     "steps.migrations",
+    "steps.drill_step3",
     "steps.rollback",
     "steps.restore",
     "steps.workflows",

@@ -35,6 +35,7 @@ def _cleanup(args: argparse.Namespace, console: Console) -> int:
     which = f"drill {args.drill_id}" if args.drill_id else "every drill"
     console.print(f"[bold]CLEANUP[/] tier [bold]{tier.name}[/] (account {tier.account_id}): "
                   f"resources tagged by {which}")
-    for line in reap(world, tier.name, args.drill_id).lines():
+    reaped = reap(world, tier.name, args.drill_id)
+    for line in reaped.lines():
         console.print(f"  {line}")
-    return 0
+    return 0 if reaped.complete else 1

@@ -44,7 +44,11 @@ class Reaped:
     removed: rds.Removed
     canaries: int | None  # None = the source database was not reachable to clean
     repointed_back: str | None
-    notes: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
 
     def lines(self) -> list[str]:
         out = [f"repointed {self.tier} back to {self.repointed_back}"] if self.repointed_back else []
@@ -52,24 +56,35 @@ class Reaped:
         out += [f"deleted snapshot {s}" for s in self.removed.snapshots]
         if self.canaries:
             out.append(f"removed {self.canaries} canary row(s)")
-        out += list(self.notes)
+        out += [f"NOT cleaned: {e}" for e in self.errors]
         return out or [f"nothing tagged by a drill was left on tier {self.tier}"]
 
 
 def reap(world: World, tier: str, drill_id: str | None = None) -> Reaped:
     """Remove what a drill (``drill_id``, or every drill) created on ``tier``: first point
     the application back at the tier's own instance if the secret names a drill's restored
-    instance, then delete restored instances and snapshots, then the canary rows."""
-    notes: list[str] = []
-    back = _repoint_back_if_needed(world, tier, drill_id)
-    removed = rds.remove_drill_resources(world, tier, drill_id)
-    canaries: int | None
+    instance, then delete restored instances and snapshots, then the canary rows. Each part
+    is attempted whatever happened to the one before; what failed is listed in ``errors``
+    (a restored instance the application may still use is never deleted)."""
+    errors: list[str] = []
+    back: str | None = None
+    removed = rds.Removed(tier, (), ())
+    try:
+        back = _repoint_back_if_needed(world, tier, drill_id)
+        unsure = False
+    except HarnessError as exc:
+        errors.append(f"repoint back: {exc.what}; restored instances kept")
+        unsure = True
+    try:
+        removed = rds.remove_drill_resources(world, tier, drill_id, keep_instances=unsure)
+    except HarnessError as exc:
+        errors.append(f"drill snapshots and instances: {exc.what}")
+    canaries: int | None = None
     try:
         canaries = fp.remove_canaries(world.databases.source_dsn(world.tier(tier)), drill_id)
     except HarnessError as exc:
-        canaries = None
-        notes.append(f"canary rows NOT removed (source database unreachable): {exc.what}")
-    return Reaped(tier, removed, canaries, back, tuple(notes))
+        errors.append(f"canary rows (source database unreachable): {exc.what}")
+    return Reaped(tier, removed, canaries, back, tuple(errors))
 
 
 def _repoint_back_if_needed(world: World, tier: str, drill_id: str | None) -> str | None:

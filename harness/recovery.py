@@ -20,6 +20,9 @@ from harness.topology import Topology
 from harness.world import World
 
 APPLICATION_RTO = "application RTO"
+# How long a precondition waits for a tier to become healthy before giving up: long enough
+# for a rollout in progress, short of making an unhealthy tier look like a hung drill.
+PRECONDITION_WAIT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,14 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     outcome = poll_until(lambda: streak.feed(health.read()), streak.complete,
                          interval=settings.poll_s, deadline_s=remaining)
     last = outcome.last.describe(expected) if outcome.last else "no reading"
+    throttled = (f"; the swap was throttled {len(swap.throttled)} time(s) and retried"
+                 if swap.throttled else "")
     if outcome.succeeded and streak.first_at is not None:
         rto = watch.mark("first healthy", at=streak.first_at)
         watch.mark(f"{settings.healthy_in_a_row} healthy in a row")
         note = (f"{target.label} healthy on image {short(expected)}, "
-                f"{settings.healthy_in_a_row} OKs in a row polled every {settings.poll_s:g} s")
+                f"{settings.healthy_in_a_row} OKs in a row polled every {settings.poll_s:g} s"
+                f"{throttled}")
         measurement = watch.measure(name, seconds=rto, note=note, target_seconds=settings.target_s,
                                     resolution_seconds=settings.poll_s)
     else:
@@ -123,7 +129,7 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
             resolution_seconds=settings.poll_s,
             note=(f"not healthy on {target.label} (image {short(expected)}) after "
                   f"{watch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s; "
-                  f"last: {last}"))
+                  f"last: {last}{throttled}"))
     return Recovery(tier, before, target, expected, swap, measurement, outcome.attempts, last)
 
 
@@ -133,14 +139,14 @@ def service(world: World, tier: str, *, as_tier: str | None = None) -> EcsServic
 
 
 def healthy_on_current(world: World, tier: str) -> Revision:
-    """The revision the tier runs, once the application is healthy on its image (polled up to
-    the application deadline, so a rollout still in progress is waited for). A tier that does
-    not get there is a failed precondition (CheckFailed naming what was seen)."""
+    """The revision the tier runs, once the application is healthy on its image (polled for a
+    while, so a rollout still in progress is waited for). A tier that does not get there is a
+    failed precondition (CheckFailed naming what was seen)."""
     current = service(world, tier).current()
     health = HealthClient(world.tier(tier))
     settings = RecoverySettings.application(world.topology)
     outcome = poll_until(health.read, lambda r: r.running(current.sha), interval=settings.poll_s,
-                         deadline_s=settings.deadline_s)
+                         deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S))
     if not outcome.succeeded:
         seen = outcome.last.describe(current.sha) if outcome.last else "no reading"
         raise CheckFailed(f"tier {tier} is not healthy on {current.label} after "

@@ -29,6 +29,7 @@ def note_revision(world: World, tier: str) -> Revision:
 
 @given(parsers.parse('a revision of tier "{tier}" that has been deregistered'), target_fixture="deregistered")
 def deregistered_revision(world: World, tier: str) -> Revision:
+    world.guard_write(tier, action="register and deregister a check revision")
     ecs = service(world, tier)
     revision = ecs.register_copy(ecs.current(), tags={"harness:purpose": "inactive-revision-check"})
     ecs.deregister(revision)

@@ -86,14 +86,18 @@ def test_throttled_swap_is_retried_with_backoff_and_lands_exactly_once(sim: Sim)
 
         client.meta.events.register("before-call.ecs.UpdateService", throttle)
         client.meta.events.register("after-call.ecs.UpdateService", landed)
-        ecs = EcsService(client, world.tier("staging"), backoff=Backoff(0.02, 1.0, 5),
+        ecs = EcsService(client, world.tier("staging"), backoff=Backoff(0.2, 1.0, 5),
                          sleep=lambda s: (slept.append(s), time.sleep(s)))
         target = ecs.previous(ecs.current().number)
         result = swap_and_verify(world, "staging", target, ecs=ecs)
         assert service(world, "staging").current_arn() == target.arn
     assert result.recovered and result.swap.attempts == 3
     assert result.swap.throttled == ("ThrottlingException",) * 2
-    assert slept == [0.02, 0.04] and len(executed) == 1
+    assert slept == [0.2, 0.4] and len(executed) == 1
+    # The clock runs from the revert call, so the throttled retries are part of the RTO.
+    phases = {p.name: p.offset_s for p in result.measurement.phases}
+    assert phases["ECS updated"] >= 0.6 and result.measurement.seconds >= 0.6 + 0.1
+    assert "throttled 2 time(s) and retried" in result.measurement.note
 
 
 def test_throttling_that_never_stops_is_an_error_naming_the_service(sim: Sim) -> None:

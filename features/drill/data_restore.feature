@@ -1,4 +1,4 @@
-@drill @step4
+@drill @step4 @data
 Feature: Drill step 4 - a snapshot restored to a new instance, data path validated
   A data rollback restores a snapshot into a NEW database instance and points the
   application at it. The drill proves that path end to end on the drill tier: the copy

@@ -1,4 +1,4 @@
-@rollback
+@rollback @data
 Feature: Layer-2 data rollback - the down migration first, the snapshot restore as the last resort
   Data is rolled back only when a migration damaged it, and only once the application runs
   a revision that works with the schema as it is (Layer 1 comes first). The migration's

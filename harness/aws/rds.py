@@ -273,10 +273,13 @@ def drill_resources(world: World, tier: str, drill_id: str | None = None
     return snaps, insts
 
 
-def remove_drill_resources(world: World, tier: str, drill_id: str | None = None) -> Removed:
-    """Delete what a drill created in ``tier``: restored instances first, then snapshots."""
+def remove_drill_resources(world: World, tier: str, drill_id: str | None = None, *,
+                           keep_instances: bool = False) -> Removed:
+    """Delete what a drill created in ``tier``: restored instances first (unless
+    ``keep_instances``: the application may still use one), then snapshots."""
     snaps, insts = drill_resources(world, tier, drill_id)
-    gone_i = tuple(i.id for i in insts if delete_instance(world, tier, i.id))
+    gone_i = () if keep_instances else tuple(
+        i.id for i in insts if delete_instance(world, tier, i.id))
     gone_s = tuple(s.id for s in snaps if delete_snapshot(world, tier, s.id))
     return Removed(tier, gone_s, gone_i)
 

@@ -86,8 +86,10 @@ class DataPlane:
         self._server = server if isinstance(server, PostgresServer) else None
         self._factory = None if isinstance(server, PostgresServer) else server
         self.faults = faults
-        # Instance databases owed a copy of the seed, made on first use.
+        # Instance databases owed a copy of the seed, made on first use; and the databases
+        # this process made (deep health asks often: no catalog query per answer).
         self._pending: set[str] = set()
+        self._made: set[str] = set()
         self._patches: list[Any] = []
         self._local = threading.local()
         self._lock = threading.RLock()
@@ -162,6 +164,7 @@ class DataPlane:
     def reset(self) -> None:
         """Drop every database the data plane made (moto was emptied beside it)."""
         self._pending.clear()
+        self._made.clear()
         if not self.started:
             return
         for name in self.databases():
@@ -171,7 +174,7 @@ class DataPlane:
     def instance_dsn(self, account: str, instance_id: str) -> str:
         name = database_name("instance", account, instance_id)
         self._materialise(name)
-        if name not in self.databases():
+        if name not in self._made and name not in self.databases():
             raise DatabaseUnreachable(f"sim: no database answers for RDS instance {instance_id} "
                                       f"in account {account}",
                                       fix="create (or restore) the instance through RDS first")
@@ -204,10 +207,10 @@ class DataPlane:
                 self._pending.add(target)
             else:
                 source = database_name("snapshot", restoring.account, restoring.snapshot)
-                if source not in self.databases():
+                if source not in self._made and source not in self.databases():
                     raise HarnessError(f"sim: snapshot {restoring.snapshot} holds no data copy",
                                        fix="restore from a manual snapshot the sim took")
-                self.server.create_database(target, template=source)
+                self._create(target, template=source)
                 self._apply_restore_faults(instance, target)
         except BaseException:
             backend.databases.pop(instance.db_instance_identifier, None)
@@ -225,8 +228,8 @@ class DataPlane:
         try:
             source = database_name("instance", account, db_instance_identifier)
             self._materialise(source)
-            self.server.create_database(
-                database_name("snapshot", account, db_snapshot_identifier), template=source)
+            self._create(database_name("snapshot", account, db_snapshot_identifier),
+                         template=source)
         except BaseException:
             backend.database_snapshots.pop(db_snapshot_identifier, None)
             raise
@@ -251,15 +254,14 @@ class DataPlane:
         if name in self._pending:
             self._pending.discard(name)
         else:
-            self.server.drop_database(name)
+            self._drop(name)
         return result
 
     def _on_delete_db_snapshot(self, original: Callable[..., Any], backend: Any,
                                db_snapshot_identifier: str) -> Any:
         result = original(backend, db_snapshot_identifier)
         if result.snapshot_type == "manual":
-            self.server.drop_database(
-                database_name("snapshot", backend.account_id, db_snapshot_identifier))
+            self._drop(database_name("snapshot", backend.account_id, db_snapshot_identifier))
         return result
 
     # -- faults and seed ---------------------------------------------------------------------
@@ -269,11 +271,19 @@ class DataPlane:
         if "corrupt-restore" in self.faults:
             corrupt_one_row(self.server.dsn(database))
 
+    def _create(self, name: str, *, template: str) -> None:
+        self.server.create_database(name, template=template)
+        self._made.add(name)
+
+    def _drop(self, name: str) -> None:
+        self._made.discard(name)
+        self.server.drop_database(name)
+
     def _materialise(self, name: str) -> None:
         with self._lock:
             if name in self._pending:
                 self._ensure_seed()
-                self.server.create_database(name, template=SEED_DATABASE)
+                self._create(name, template=SEED_DATABASE)
                 self._pending.discard(name)
 
     def _ensure_seed(self) -> None:

@@ -94,6 +94,7 @@ class SimWorld:
         self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region,
                                                  "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
         self.apps: dict[str, SimApp] = {}
+        self._sessions: dict[str, boto3.Session] = {}
         self.seeded: dict[str, SeededTier] = {}
         self._started = False
         self._fresh = False
@@ -152,8 +153,9 @@ class SimWorld:
                                    never_recover="never-recover" in options.faults)
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
-        region = self.topology.region
-        return lambda: tier_session(tier, region)
+        """The app reuses the session the last seed assumed for its tier (a moto reset
+        invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
+        return lambda: self._sessions[tier.name]
 
     def break_build(self, tier: str, sha: str) -> None:
         """From now on, a revision running image ``sha`` on ``tier`` answers its deep health
@@ -165,11 +167,11 @@ class SimWorld:
         self.apps[tier].database = probe
 
     def seed(self) -> None:
+        self._sessions = {t.name: tier_session(t, self.topology.region) for t in self.aws_tiers()}
         self.seeded = {}
         for tier in self.aws_tiers():
-            session = tier_session(tier, self.topology.region)
-            self.seeded[tier.name] = seed_tier(session, tier)
-            seed_database(session, tier)
+            self.seeded[tier.name] = seed_tier(self._sessions[tier.name], tier)
+            seed_database(self._sessions[tier.name], tier)
 
     def aws_tiers(self) -> list[Tier]:
         return [t for t in self.topology.tiers.values() if t.is_aws]
