@@ -24,7 +24,7 @@ from harness.aws import ecr, rds
 from harness.aws.calls import PlannedCall
 from harness.aws.ecs import EcsService, Revision
 from harness.clock import Measurement, utcnow
-from harness.errors import ConfigError, HarnessError
+from harness.errors import AwsOperationError, ConfigError, HarnessError
 from harness.evidence import CheckRecord, Decision, Journal
 from harness.health import HEALTH_PATH, short
 from harness.lock import TierLock
@@ -313,8 +313,8 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
         phases.measured(replace(waited.measurement, name=SNAPSHOT_WAIT))
         p.detail = waited.describe()
         if waited.failed:
-            raise ConfigError(f"the pre-promotion snapshot is not available: {waited.describe()}",
-                              fix="nothing was swapped; read the snapshot's events and retry")
+            raise AwsOperationError(f"the pre-promotion snapshot is not available: {waited.describe()}",
+                                    fix="nothing was swapped; read the snapshot's events and retry")
     with phases.run(IMAGE) as p:
         result.image = ecr.ensure_image(world, plan.image)
         p.detail = plan.image.describe() + (f" ({result.image.note})" if result.image.note else "")
@@ -324,29 +324,30 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
         p.detail = f"registered {result.revision.label} with image {result.revision.image}"
     revision = result.revision
     try:
-        with phases.run(SWAP) as p:
-            result.recovery = swap_and_verify(world, req.tier, revision, settings=plan.settings,
-                                              expected_sha=req.sha, name=PROMOTE_RTO, ecs=ecs)
-            phases.measured(result.recovery.measurement)
-            p.detail = result.recovery.summary()
-            if not result.recovery.recovered:
-                p.status = "failed"
-                p.error = (f"{revision.label} was not healthy on {short(req.sha)} within "
-                           f"{plan.settings.deadline_s:g} s: rolling back to {plan.current.label}")
-                raise _Stop
+        result.recovery = _verified_swap(
+            world, plan, phases, ecs, SWAP, revision, measurement=PROMOTE_RTO,
+            failure=f"{revision.label} was not healthy on {short(req.sha)} within "
+                    f"{plan.settings.deadline_s:g} s: rolling back to {plan.current.label}")
+        if result.recovery.recovered:
+            return
     except _Stop:
-        _roll_back(world, plan, result, phases, ecs)
-        raise
+        pass
+    result.rollback = _verified_swap(
+        world, plan, phases, ecs, ROLLBACK, plan.current, measurement=ROLLBACK_RTO,
+        failure=f"the rollback to {plan.current.label} did not recover either: production "
+                "needs a person now (Layer-1 revert by hand, see the runbook)")
+    raise _Stop
 
 
-def _roll_back(world: World, plan: PromotePlan, result: PromoteResult, phases: _Phases,
-               ecs: EcsService) -> None:
-    with phases.run(ROLLBACK) as p:
-        result.rollback = swap_and_verify(world, plan.request.tier, plan.current,
-                                          settings=plan.settings, name=ROLLBACK_RTO, ecs=ecs)
-        phases.measured(result.rollback.measurement)
-        p.detail = result.rollback.summary()
-        if not result.rollback.recovered:
-            p.status = "failed"
-            p.error = (f"the rollback to {plan.current.label} did not recover either: "
-                       "production needs a person now (Layer-1 revert by hand, see the runbook)")
+def _verified_swap(world: World, plan: PromotePlan, phases: _Phases, ecs: EcsService, phase: str,
+                   target: Revision, *, measurement: str, failure: str) -> Recovery:
+    """One phase: swap to ``target`` and verify it (Layer 1's shared path); a target that
+    never becomes healthy fails the phase with ``failure``."""
+    with phases.run(phase) as p:
+        recovery = swap_and_verify(world, plan.request.tier, target, settings=plan.settings,
+                                   name=measurement, ecs=ecs)
+        phases.measured(recovery.measurement)
+        p.detail = recovery.summary()
+        if not recovery.recovered:
+            p.status, p.error = "failed", failure
+    return recovery

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from harness.evidence import load_schema
 from harness.sim.seed import image_sha
@@ -21,6 +22,7 @@ def harness(*args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_broken_build_is_rolled_back_reported_fail_with_both_phases(tmp_path: Path) -> None:
     out = harness("promote", "--sha", SHA, "--cycle", "NQU-865", "--reason", "cycle 12 green",
                   "--signed-off-by", "Joe", "--allow-prod-write", "--sim-fault", "promote-broken-build",

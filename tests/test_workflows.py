@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from harness import workflows
-from harness.errors import ConfigError
+from harness import cli, workflows
 from harness.workflows import Claim, Contract, Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,19 +150,14 @@ def test_missing_and_unparsable_files_are_claims_not_crashes() -> None:
     assert broken == {("file-present", C.promote_file), ("file-parses", C.rollback_file)}
 
 
-def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
-
-
-def test_cli_exit_codes_and_output(tmp_path: Path) -> None:
-    ok = harness("workflows", "check", str(EXAMPLES))
-    assert ok.returncode == 0 and "workflow contract holds" in ok.stdout, ok.stdout + ok.stderr
+def test_cli_exit_codes_and_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["workflows", "check", str(EXAMPLES)]) == 0
+    assert "workflow contract holds" in capsys.readouterr().out
     for name, text in texts(ci=("if: false", "if: true")).items():
         (tmp_path / name).write_text(text or "")
-    bad = harness("workflows", "check", str(tmp_path))
-    assert bad.returncode == 1
+    assert cli.main(["workflows", "check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
     line = line_of(C.ci_file, "if: true", (tmp_path / C.ci_file).read_text())
-    assert f"ci.yml:{line} [jobs.deploy.if]" in bad.stdout and "BROKEN" in bad.stdout
-    with pytest.raises(ConfigError, match="not a directory"):
-        workflows.read_dir(tmp_path / "nope")
+    assert f"ci.yml:{line} [jobs.deploy.if]" in out and "BROKEN" in out
+    assert cli.main(["workflows", "check", str(tmp_path / "nope")]) == 2
+    assert "not a directory" in capsys.readouterr().err
