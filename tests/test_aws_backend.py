@@ -9,14 +9,17 @@ import ast
 import gc
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from harness import cli, topology
 from harness.aws.session import tier_session
@@ -41,10 +44,15 @@ def aws_like(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, W
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         env.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        env.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        # Its own process: in this one, the session's sim may hold moto's shared state.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        endpoint = f"http://127.0.0.1:{port}"
+        env.setenv("AWS_ENDPOINT_URL", endpoint)
+        wait_for(endpoint)
         base = topology.load()
         text = topology.bundled_path().read_text(encoding="utf-8")
         apps = []
@@ -73,7 +81,20 @@ def aws_like(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, W
         gc.unfreeze()
         for app in apps:
             app.stop()
-        server.stop()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wait_for(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def harness_run(*args: str) -> subprocess.CompletedProcess[str]:
