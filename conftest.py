@@ -8,4 +8,6 @@ pytest_plugins = [
     "steps.drill_step3",
     "steps.rollback",
     "steps.restore",
+    "steps.workflows",
+    "steps.promote",
 ]
