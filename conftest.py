@@ -8,5 +8,7 @@ pytest_plugins = [
     "steps.drill_step3",
     "steps.rollback",
     "steps.restore",
+    "steps.workflows",
+    "steps.promote",
     "steps.gate",
 ]

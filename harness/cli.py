@@ -22,14 +22,24 @@ Handler = Callable[[argparse.Namespace, Console], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness import cli_cleanup, cli_migrations, cli_ops, cli_report, cli_runs, cli_topology
+    from harness import (
+        cli_cleanup,
+        cli_migrations,
+        cli_ops,
+        cli_promote,
+        cli_report,
+        cli_runs,
+        cli_topology,
+        cli_workflows,
+    )
 
     parser = argparse.ArgumentParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (cli_runs, cli_topology, cli_report, cli_ops, cli_migrations, cli_cleanup):
+    for module in (cli_runs, cli_topology, cli_report, cli_ops, cli_migrations, cli_cleanup,
+                   cli_promote, cli_workflows):
         module.register(sub)
     return parser
 

@@ -35,6 +35,8 @@ def register(sub: Any) -> None:
     p.add_argument("--reason", required=True, help="incident id and what broke (for the record)")
     p.add_argument("--plan", action="store_true",
                    help="print every AWS call the revert would make and change nothing")
+    p.add_argument("--break-stale-lock", action="store_true",
+                   help="take over the tier lock if it is past its expiry (a crashed run)")
     p.set_defaults(handler=_rollback)
 
 
@@ -55,7 +57,8 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
                 console.print(line, markup=False, soft_wrap=True)
             console.print("[bold]plan only: nothing was changed[/]")
             return EXIT_PASS
-        result = rollback.revert(world, args.tier, to_revision=args.to_revision, reason=args.reason)
+        result = rollback.revert(world, args.tier, to_revision=args.to_revision, reason=args.reason,
+                                 break_stale_lock=args.break_stale_lock)
     m = result.measurement
     style = "bold green" if m.met else "bold red"
     console.print(result.summary(), style=style, markup=False, soft_wrap=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from harness.aws.ecs import AwsCall, EcsService, Revision
 from harness.errors import ConfigError
 from harness.health import HEALTH_PATH, VERSION_PATH, short
+from harness.lock import TierLock
 from harness.recovery import Recovery, RecoverySettings, service, swap_and_verify
 from harness.world import World
 
@@ -28,6 +29,7 @@ class RevertPlan:
     writes: tuple[AwsCall, ...]
     health_url: str
     settings: RecoverySettings
+    lock: TierLock
 
     def lines(self) -> list[str]:
         s = self.settings
@@ -55,9 +57,12 @@ def _plan(world: World, tier: str, *, to_revision: int | None, reason: str,
     if target.arn == current.arn:
         raise ConfigError(f"service {ecs.service} already runs {target.label}: nothing to revert",
                           where=ecs.where, fix="name another revision with --to-revision")
+    # Promote and rollback never run at the same time on a tier: the revert holds its lock.
+    lock = TierLock(world, tier, operation="rollback", reason=reason)
+    take, release = (AwsCall(c.service, c.operation, c.params, c.write) for c in lock.calls())
     plan = RevertPlan(tier, ecs.cluster, ecs.service, current, target, reason,
-                      tuple(ecs.calls), (ecs.swap_call(target),), ecs.tier.health_url,
-                      RecoverySettings.application(world.topology))
+                      tuple(ecs.calls), (take, ecs.swap_call(target), release),
+                      ecs.tier.health_url, RecoverySettings.application(world.topology), lock)
     return plan, ecs
 
 
@@ -68,8 +73,13 @@ def plan(world: World, tier: str, *, to_revision: int | None = None, reason: str
 
 
 def revert(world: World, tier: str, *, to_revision: int | None = None, reason: str,
-           as_tier: str | None = None) -> Recovery:
-    """Revert ``tier`` (default: to the immediately previous revision) and verify recovery."""
+           as_tier: str | None = None, break_stale_lock: bool = False) -> Recovery:
+    """Revert ``tier`` (default: to the immediately previous revision) and verify recovery,
+    holding the tier lock (a promote or another rollback in progress is refused at once)."""
     revert_plan, ecs = _plan(world, tier, to_revision=to_revision, reason=reason, as_tier=as_tier)
-    return swap_and_verify(world, tier, revert_plan.target, settings=revert_plan.settings,
-                           as_tier=as_tier, ecs=ecs)
+    revert_plan.lock.acquire(break_stale=break_stale_lock)
+    try:
+        return swap_and_verify(world, tier, revert_plan.target, settings=revert_plan.settings,
+                               as_tier=as_tier, ecs=ecs)
+    finally:
+        revert_plan.lock.release()

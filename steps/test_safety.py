@@ -1,4 +1,5 @@
-"""Binds features/safety."""
+"""Binds features/safety/naming_reality.feature (the workflow contract is bound by
+test_workflows.py: it reads files only and needs no world)."""
 
 import pytest
 from pytest_bdd import scenarios
@@ -6,4 +7,4 @@ from pytest_bdd import scenarios
 # The world is set up before the scenario starts, so its cost is not in the first step.
 pytestmark = pytest.mark.usefixtures("world")
 
-scenarios("safety")
+scenarios("safety/naming_reality.feature")

@@ -126,8 +126,9 @@ def test_plan_lists_the_swap_and_changes_nothing(sim: Sim) -> None:
         before = state(world)
         plan = rollback.plan(world, "staging", reason="rehearsal")
         assert state(world) == before
-    assert [c.operation for c in plan.writes] == ["update_service"]
-    assert plan.writes[0].params["taskDefinition"] == plan.target.arn
+    assert [c.operation for c in plan.writes] == ["put_parameter", "update_service",
+                                                  "delete_parameter"]
+    assert plan.writes[1].params["taskDefinition"] == plan.target.arn
     assert all(not c.write for c in plan.reads)
     assert plan.target.number == plan.current.number - 1
     text = "\n".join(plan.lines())

@@ -204,10 +204,11 @@ class EcsService:
         return ", ".join(f"{self.family}:{n}" for n in numbers[-10:]) or "(none)"
 
     # -- writes ---------------------------------------------------------------------------
-    def register_copy(self, base: Revision, *, image: str | None = None,
-                      environment: Mapping[str, str] | None = None,
-                      tags: Mapping[str, str] | None = None) -> Revision:
-        """Register a new revision: ``base`` with another image and/or extra environment."""
+    def register_params(self, base: Revision, *, image: str | None = None,
+                        environment: Mapping[str, str] | None = None,
+                        tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The exact register_task_definition arguments for ``base`` with another image
+        and/or extra environment (reads the base; registers nothing)."""
         td = self._call("describe_task_definition", taskDefinition=base.arn)["taskDefinition"]
         params = {k: td[k] for k in _REGISTER_FIELDS if td.get(k)}
         first = dict(params["containerDefinitions"][0])
@@ -219,6 +220,13 @@ class EcsService:
         params["containerDefinitions"] = [first, *params["containerDefinitions"][1:]]
         if tags:
             params["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        return params
+
+    def register_copy(self, base: Revision, *, image: str | None = None,
+                      environment: Mapping[str, str] | None = None,
+                      tags: Mapping[str, str] | None = None) -> Revision:
+        """Register a new revision: ``base`` with another image and/or extra environment."""
+        params = self.register_params(base, image=image, environment=environment, tags=tags)
         out = self._call("register_task_definition", write=True, **params)
         return self.describe(out["taskDefinition"]["taskDefinitionArn"])
 

@@ -87,6 +87,8 @@ class SimApp:
         self._serving: _Revision | None = None
         self._pending: tuple[str, float] | None = None
         self._known: dict[str, _Revision] = {}
+        # Builds whose deep health fails on this tier (a bug only this tier's config exposes).
+        self.broken_shas: set[str] = set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -116,6 +118,7 @@ class SimApp:
             self._ecs = self._session().client("ecs")
             self._pending = None
             self._known.clear()
+            self.broken_shas.clear()
             self._serving = self._revision(self._wanted())
 
     def stop(self) -> None:
@@ -154,8 +157,9 @@ class SimApp:
             container = td["containerDefinitions"][0]
             env = {e["name"]: e["value"] for e in container.get("environment", [])}
             name, value = self.tier.drill_break
-            self._known[arn] = _Revision(arn, container["image"].rsplit(":", 1)[-1],
-                                         env.get(name) == value)
+            sha = container["image"].rsplit(":", 1)[-1]
+            self._known[arn] = _Revision(arn, sha,
+                                         env.get(name) == value or sha in self.broken_shas)
         return self._known[arn]
 
     # -- endpoints ------------------------------------------------------------------------
@@ -177,7 +181,9 @@ class SimApp:
             return HTTPStatus.OK, {"status": "ok"}
         db = self.database.check()
         checks = {"database": db.detail if db.ok else f"failing: {db.detail}"}
-        if revision.broken:
+        if revision.broken and revision.sha in self.broken_shas:
+            checks["app"] = f"failing: build {revision.sha} does not work on tier {self.tier.name}"
+        elif revision.broken:
             checks["app"] = f"failing: drill break marker {self.tier.drill_break_env} is set"
         ok = db.ok and not revision.broken
         status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE

@@ -15,6 +15,7 @@ from harness.topology import Tier
 
 REVISIONS = 3
 _MANIFEST_MEDIA = "application/vnd.docker.distribution.manifest.v2+json"
+_LAYER_MEDIA = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,12 @@ def seed_tier(session: boto3.Session, tier: Tier) -> SeededTier:
     shas, arns = [], []
     for n in range(1, REVISIONS + 1):
         sha = image_sha(tier.name, n)
+        # With a layer, moto derives the image digest from the content, as ECR does (without
+        # one it draws the digest at random), so a copy into another account keeps its digest.
+        layer = f"sha256:{hashlib.sha256(f'{sha}-layer'.encode()).hexdigest()}"
         manifest = {"schemaVersion": 2, "mediaType": _MANIFEST_MEDIA,
-                    "config": {"digest": f"sha256:{hashlib.sha256(sha.encode()).hexdigest()}"}}
+                    "config": {"digest": f"sha256:{hashlib.sha256(sha.encode()).hexdigest()}"},
+                    "layers": [{"mediaType": _LAYER_MEDIA, "digest": layer, "size": 1024}]}
         ecr.put_image(repositoryName=repo_name, imageManifest=json.dumps(manifest),
                       imageTag=sha)
         arn = ecs.register_task_definition(

@@ -19,6 +19,7 @@ from harness.aws.session import tier_session
 from harness.db.providers import open_postgres
 from harness.errors import ConfigError
 from harness.sim.app import AppSettings, DatabaseProbe, SimApp
+from harness.sim.atomic import atomic_ssm_puts
 from harness.sim.dataplane import FAULTS as DATA_FAULTS
 from harness.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
 from harness.sim.gate_cycle import FAULTS as GATE_FAULTS
@@ -32,6 +33,8 @@ SIM_ROLE = "harness-sim"
 KNOWN_FAULTS: dict[str, str] = {
     "never-recover": "once a broken revision is live, no later revision rolls out "
                      "(a Layer-1 revert never becomes healthy)",
+    "promote-broken-build": "harness promote: the promoted build fails its deep health on "
+                            "the target tier (exercises the automatic rollback)",
     **DATA_FAULTS,
     **GATE_FAULTS,
 }
@@ -89,6 +92,7 @@ class SimWorld:
             topology, tiers={name: sim_tier(t) for name, t in topology.tiers.items()},
             application_poll_s=SIM_POLL_S, application_deadline_s=self.options.deadline_s)
         self._mock = mock_aws()
+        self._atomic = atomic_ssm_puts()
         # In-process moto must never see a profile or endpoint meant for a real account.
         self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region,
                                                  "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
@@ -113,6 +117,7 @@ class SimWorld:
                      "AWS_SHARED_CREDENTIALS_FILE"):
             os.environ.pop(name, None)
         self._mock.start()
+        self._atomic.start()
         self.dataplane.install()
         self.dataplane.prewarm()
         self._started = True
@@ -150,11 +155,17 @@ class SimWorld:
         for app in self.apps.values():
             app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
                                    never_recover="never-recover" in options.faults)
+        self.dataplane.faults = options.faults
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         """The app reuses the session the last seed assumed for its tier (a moto reset
         invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
         return lambda: self._sessions[tier.name]
+
+    def break_build(self, tier: str, sha: str) -> None:
+        """From now on, a revision running image ``sha`` on ``tier`` answers its deep health
+        non-ok (until the next reset)."""
+        self.apps[tier].broken_shas.add(sha)
 
     def attach_database(self, tier: str, probe: DatabaseProbe) -> None:
         """Plug a database probe into a tier's sim app (deep health asks it)."""
@@ -207,6 +218,7 @@ class SimWorld:
             self._gate = None
         for app in self.apps.values():
             app.stop()
+        self._atomic.stop()
         self.dataplane.uninstall()
         self.dataplane.close()
         self._mock.stop()

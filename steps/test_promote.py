@@ -1,0 +1,9 @@
+"""Binds features/promote."""
+
+import pytest
+from pytest_bdd import scenarios
+
+# The world is set up before the scenario starts, so its cost is not in the first step.
+pytestmark = pytest.mark.usefixtures("world")
+
+scenarios("promote")
