@@ -1,6 +1,7 @@
 """`harness cleanup`: remove what a drill left behind on a tier (e.g. after a killed run):
-restored instances and snapshots tagged with a drill id, and the drill's canary rows; the
-application is first pointed back at the tier's own database if it was left on a copy."""
+restored instances and snapshots tagged with a drill id, the drill's canary rows, and the
+tier lock if a drill killed during its revert still holds it; the application is first
+pointed back at the tier's own database if it was left on a copy."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rich.console import Console
 
 from harness import guard
 from harness.data_drill import reap
+from harness.lock import remove_drill_lock
 from harness.world import World
 
 
@@ -38,4 +40,7 @@ def _cleanup(args: argparse.Namespace, console: Console) -> int:
     reaped = reap(world, tier.name, args.drill_id)
     for line in reaped.lines():
         console.print(f"  {line}")
+    lock = remove_drill_lock(world, tier.name, args.drill_id)
+    if lock is not None:
+        console.print(f"  removed the tier lock a drill left behind: {lock.describe()}")
     return 0 if reaped.complete else 1

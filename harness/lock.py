@@ -177,7 +177,8 @@ class TierLock:
         raise LockHeld(
             f"tier '{self.tier.name}' is locked{suffix}: {self.name} is {detail}",
             fix="wait for that promote/rollback to finish; promote and rollback never run "
-                "at the same time on one tier")
+                "at the same time on one tier (a lock left by a killed drill: "
+                f"`harness cleanup --tier {self.tier.name}`)")
 
     def release(self) -> bool:
         """Delete the lock if it is still ours; False when someone broke it meanwhile."""
@@ -198,3 +199,16 @@ def hold(world: World, tier: str, *, operation: str, reason: str, break_stale: b
         yield info
     finally:
         lock.release()
+
+
+def remove_drill_lock(world: World, tier: str, drill_id: str | None = None) -> LockInfo | None:
+    """Remove the tier lock when a drill holds it: a drill killed during its revert leaves
+    the lock behind until it expires. A lock held by anything else is left alone."""
+    lock = TierLock(world, tier, operation="cleanup", reason="harness cleanup")
+    held = lock.current()
+    prefix = f"drill {drill_id} " if drill_id else "drill "
+    if held is None or not held.reason.startswith(prefix):
+        return None
+    execute(world, PlannedCall(tier, "ssm", "delete_parameter", {"Name": lock.name},
+                               why="remove the lock a killed drill left behind"))
+    return held

@@ -141,3 +141,16 @@ def test_the_planned_calls_are_create_only() -> None:
     put, delete = lock.calls()
     assert put.params["Overwrite"] is False and put.params["Name"] == lock.name
     assert '"owner": "me"' in put.params["Value"] and delete.params == {"Name": lock.name}
+
+
+def test_cleanup_removes_only_a_lock_a_drill_left_behind(world: World) -> None:
+    drill = TierLock(world, "staging", operation="rollback", reason="drill 20261127T0900Z-drill-ab12 step 2")
+    drill.acquire()  # the drill was killed before it could release it
+    assert lock_mod.remove_drill_lock(world, "staging", "some-other-drill") is None
+    removed = lock_mod.remove_drill_lock(world, "staging", "20261127T0900Z-drill-ab12")
+    assert removed is not None and removed.token == drill.info.token
+    assert drill.current() is None
+    promote = TierLock(world, "staging", operation="promote", reason="NQU-865 cycle 12")
+    promote.acquire()
+    assert lock_mod.remove_drill_lock(world, "staging") is None
+    assert promote.current() is not None and promote.release()
