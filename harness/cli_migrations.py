@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import topology
+from harness.cli import EXIT_FAIL, EXIT_PASS
 from harness.db.schema import Verdict
 from harness.errors import HarnessError
 from harness.migrations.discovery import (
@@ -22,8 +23,6 @@ from harness.migrations.discovery import (
 from harness.migrations.lint import lint
 from harness.migrations.render import lint_json, lint_text, roundtrip_json, roundtrip_text
 from harness.migrations.rules import Category
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +76,7 @@ def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
     report = lint(args.directory, _pattern(args))
     _emit(args, lint_json(report), lint_text(report))
     fail_on = Category(args.fail_on) if args.fail_on else None
-    return EXIT_FAILED if report.failing(fail_on) else EXIT_OK
+    return EXIT_FAIL if report.failing(fail_on) else EXIT_PASS
 
 
 def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
@@ -90,7 +89,7 @@ def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
                        pg_dump_path=args.pg_dump) as server:
         report = roundtrip_directory(server, migrations, since=args.since)
     _emit(args, roundtrip_json(report), roundtrip_text(report))
-    return EXIT_OK if report.ok else EXIT_FAILED
+    return EXIT_PASS if report.ok else EXIT_FAIL
 
 
 def cmd_schema_diff(args: argparse.Namespace, console: object = None) -> int:
@@ -101,10 +100,10 @@ def cmd_schema_diff(args: argparse.Namespace, console: object = None) -> int:
     if result.diff:
         print(result.diff, end="" if result.diff.endswith("\n") else "\n")
     if result.verdict is Verdict.DIFFERENT:
-        return EXIT_FAILED
+        return EXIT_FAIL
     if result.verdict is Verdict.EQUIVALENT and args.strict:
-        return EXIT_FAILED
-    return EXIT_OK
+        return EXIT_FAIL
+    return EXIT_PASS
 
 
 def run(args: argparse.Namespace) -> int:

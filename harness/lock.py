@@ -17,8 +17,7 @@ import json
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -187,18 +186,6 @@ class TierLock:
             return False
         execute(self.world, self.delete_call())
         return True
-
-
-@contextmanager
-def hold(world: World, tier: str, *, operation: str, reason: str, break_stale: bool = False,
-         owner: str | None = None, ttl_s: float = DEFAULT_TTL_S) -> Iterator[LockInfo]:
-    """Hold the tier lock for the body; released however the body ends."""
-    lock = TierLock(world, tier, operation=operation, reason=reason, owner=owner, ttl_s=ttl_s)
-    info = lock.acquire(break_stale=break_stale)
-    try:
-        yield info
-    finally:
-        lock.release()
 
 
 def remove_drill_lock(world: World, tier: str, drill_id: str | None = None) -> LockInfo | None:

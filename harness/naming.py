@@ -7,7 +7,6 @@ live here and are unit-tested on their own. Every refusal names the value and th
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -86,11 +85,6 @@ def restored_instance_identifier(instance: str, at: datetime) -> str:
     """The runbook's name for a restore of ``instance``: ``<instance>-restore-<timestamp>``."""
     name = f"{identifier_part(instance)}-restore-{timestamp(at)}"
     return check_identifier(name, max_len=INSTANCE_ID_MAX, what="restored instance identifier")
-
-
-def new_drill_id(at: datetime, token: str | None = None) -> str:
-    """A drill id, valid as a tag value and inside identifiers: ``d<timestamp>-<hex4>``."""
-    return f"d{timestamp(at)}-{token or secrets.token_hex(2)}"
 
 
 def tag_value(text: str) -> str:

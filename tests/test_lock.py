@@ -110,12 +110,6 @@ def test_a_live_lock_is_not_broken_even_with_the_flag(world: World) -> None:
         TierLock(other_run(world), "staging", operation="promote", reason="c2").acquire(break_stale=True)
 
 
-def test_hold_releases_when_the_body_fails(world: World) -> None:
-    with pytest.raises(RuntimeError), lock_mod.hold(world, "staging", operation="promote", reason="r"):
-        raise RuntimeError("swap failed")
-    assert TierLock(world, "staging", operation="promote", reason="r").current() is None
-
-
 def test_the_lock_is_a_write_behind_the_tier_guard(world: World) -> None:
     with pytest.raises(GuardRefusal, match="explicit flag"):
         TierLock(world, "prod", operation="promote", reason="r").acquire()

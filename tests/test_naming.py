@@ -8,6 +8,7 @@ import pytest
 
 from harness import naming
 from harness.errors import ConfigError
+from harness.evidence import new_run_id
 
 TEMPLATE = "invapp-dev-rds-{timestamp}-pre-promote-{cycle}"
 AT = datetime(2026, 5, 29, 0, 37, 33, tzinfo=UTC)
@@ -75,11 +76,11 @@ def test_restored_instance_identifier_is_the_runbooks_and_fits_63() -> None:
 
 
 def test_drill_ids_are_valid_in_identifiers_and_tags() -> None:
-    drill = naming.new_drill_id(AT, "ab12")
-    assert drill == "d20260529003733-ab12"
+    drill = new_run_id("drill", AT)  # a drill's id is its run id
     assert naming.tag_value(drill) == drill
     snap = naming.drill_snapshot_identifier("invapp-staging-postgres", drill)
-    assert snap == "invapp-staging-postgres-drill-d20260529003733-ab12"
+    assert snap.startswith("invapp-staging-postgres-drill-20260529t003733z-drill-")
+    assert naming.check_identifier(snap, max_len=naming.SNAPSHOT_ID_MAX, what="snapshot") == snap
 
 
 @pytest.mark.parametrize(("text", "value"), [
