@@ -74,7 +74,7 @@ def main() -> None:
         assert report.ok, [p.render() for p in report.migrations.problems]
         statements = sum(len(c.findings) for c in report.classifications)
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "harness.cli", "migrations", "lint",
+        done = subprocess.run([sys.executable, "-m", "harness.cli.main", "migrations", "lint",
                                str(directory)], capture_output=True, text=True)
         cli = time.monotonic() - started
     print(f"lint of {args.count} migrations ({2 * args.count} files, {sizes / 1024:.0f} KiB, "

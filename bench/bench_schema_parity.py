@@ -4,7 +4,7 @@ same pair in the same run.
     python bench/bench_schema_parity.py [--tables 1000] [--dsn DSN] [--repeat 3]
 
 Builds the schema (tables with indexes, foreign keys and views) in database A, copies it to
-B with CREATE DATABASE ... TEMPLATE, then times `harness.db.dump.diff_databases(A, B)`
+B with CREATE DATABASE ... TEMPLATE, then times `harness.io.db.dump.diff_databases(A, B)`
 (two pg_dump runs, normalisation, comparison) and migra's `Migration(A, B)` + `inspect` +
 `add_all_changes` on the same pair. migra is optional (pip install migra psycopg2-binary);
 when it cannot be imported or run, the reason is printed and the harness figure stands.
@@ -22,9 +22,9 @@ from typing import TypeVar
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from harness.db.dump import diff_databases
-from harness.db.providers import PostgresServer, open_postgres
-from harness.db.schema import compare, normalise
+from harness.io.db.dump import diff_databases
+from harness.io.db.providers import PostgresServer, open_postgres
+from harness.io.db.schema import compare, normalise
 
 
 def schema_sql(tables: int) -> str:

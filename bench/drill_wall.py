@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
     for i in range(runs):
         with tempfile.TemporaryDirectory() as reports:
             t0 = time.monotonic()
-            out = subprocess.run([sys.executable, "-m", "harness.cli", "drill", "--reports",
+            out = subprocess.run([sys.executable, "-m", "harness.cli.main", "drill", "--reports",
                                   reports, *extra], capture_output=True, text=True)
             wall = time.monotonic() - t0
         verdict = "PASS" if out.returncode == 0 else f"exit {out.returncode}"

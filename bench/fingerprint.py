@@ -19,9 +19,9 @@ import boto3
 import psycopg
 from moto import mock_aws
 
-from harness.db.fingerprint import fingerprint
-from harness.db.providers import open_postgres
-from harness.sim.dataplane import DataPlane
+from harness.backend.sim.dataplane import DataPlane
+from harness.io.db.fingerprint import fingerprint
+from harness.io.db.providers import open_postgres
 
 ACCOUNT = "123456789012"
 INSTANCE = "bench-postgres"

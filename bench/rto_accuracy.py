@@ -12,8 +12,8 @@ import argparse
 import statistics
 
 from harness import topology
-from harness.recovery import RecoverySettings, service, swap_and_verify
-from harness.sim import SimOptions, SimWorld
+from harness.backend.sim import SimOptions, SimWorld
+from harness.rollback.recovery import RecoverySettings, service, swap_and_verify
 from harness.world import World
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 
 from harness import guard
-from harness.aws.session import caller_account, tier_session
-from harness.db.endpoints import Databases, DsnDatabases
+from harness.io.aws.session import caller_account, tier_session
+from harness.io.db.endpoints import Databases, DsnDatabases
 from harness.topology import Tier, Topology
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given
 
-from harness.evidence import CheckRecord, Journal
-from harness.recovery import Recovery
+from harness.evidence.journal import CheckRecord, Journal
+from harness.rollback.recovery import Recovery
 from harness.topology import Topology
 from harness.world import World
 

@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import pytest
 from pytest_bdd import given, then, when
 
-from harness import guard, rollback
-from harness.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
+from harness import guard
 from harness.clock import Stopwatch
+from harness.drill.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
 from harness.errors import CheckFailed
-from harness.evidence import CheckRecord, Journal
-from harness.recovery import Recovery, healthy_on_current
-from harness.runconfig import RunConfig
+from harness.evidence.journal import CheckRecord, Journal
+from harness.pytest.runconfig import RunConfig
+from harness.rollback import layer1 as rollback
+from harness.rollback.recovery import Recovery, healthy_on_current
 from harness.topology import Tier
 from harness.world import World
 from steps.common import recorded

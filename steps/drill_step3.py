@@ -8,9 +8,9 @@ import pytest
 from pytest_bdd import given, then, when
 
 from harness import guard
-from harness.db.schema import Verdict
-from harness.evidence import CheckRecord
-from harness.migrations.drill import DrillMigration, prepare, record, run_step3
+from harness.drill.migration_parity import DrillMigration, prepare, record, run_step3
+from harness.evidence.journal import CheckRecord
+from harness.io.db.schema import Verdict
 from harness.migrations.roundtrip import RoundTrip
 from harness.topology import Tier
 from harness.world import World

@@ -8,15 +8,17 @@ from typing import Any
 import pytest
 from pytest_bdd import given, then, when
 
-from harness import billing, gate, gate_migrations
-from harness.db.providers import PostgresServer
 from harness.errors import CheckFailed
-from harness.evidence import CheckRecord, Decision, Journal
-from harness.gate import GateRun, ItemResult
-from harness.gate_migrations import CycleMigrations
-from harness.gate_types import GateOptions
+from harness.evidence.journal import CheckRecord, Decision, Journal
+from harness.gate import billing
+from harness.gate import migrations as gate_migrations
+from harness.gate import run as gate
+from harness.gate.migrations import CycleMigrations
+from harness.gate.run import GateRun, ItemResult
+from harness.gate.types import GateOptions
+from harness.io.db.providers import PostgresServer
+from harness.pytest.runconfig import RunConfig
 from harness.report.gate import SEQUENCING
-from harness.runconfig import RunConfig
 from harness.world import World
 
 

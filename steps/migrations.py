@@ -12,10 +12,10 @@ import pytest
 from psycopg import sql
 from pytest_bdd import given, parsers, then, when
 
-from harness.db.dump import dump_schema
-from harness.db.providers import PostgresServer, open_postgres
-from harness.db.schema import Schema, Verdict, compare
-from harness.evidence import CheckRecord
+from harness.evidence.journal import CheckRecord
+from harness.io.db.dump import dump_schema
+from harness.io.db.providers import PostgresServer, open_postgres
+from harness.io.db.schema import Schema, Verdict, compare
 from harness.migrations.discovery import Migration, load
 from harness.migrations.lint import LintReport, lint
 from harness.migrations.roundtrip import RoundTrip, roundtrip_migration

@@ -9,16 +9,18 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness import promote, recovery, rollback
-from harness.aws import ecr, rds
-from harness.aws.calls import CallLog
-from harness.aws.ecs import EcsService, Revision
 from harness.errors import GuardRefusal
-from harness.evidence import CheckRecord
-from harness.health import HealthClient
-from harness.inventory import inventory
-from harness.lock import LockHeld, TierLock
-from harness.promote import PromoteRequest, PromoteResult
+from harness.evidence.journal import CheckRecord
+from harness.io.aws import ecr, rds
+from harness.io.aws.calls import CallLog
+from harness.io.aws.ecs import EcsService, Revision
+from harness.io.http.health import HealthClient
+from harness.promote import promote
+from harness.promote.inventory import inventory
+from harness.promote.lock import LockHeld, TierLock
+from harness.promote.promote import PromoteRequest, PromoteResult
+from harness.rollback import layer1 as rollback
+from harness.rollback import recovery
 from harness.world import World
 
 REASON = "cycle smoke green (feature run)"

@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness import acceptance, rollback
-from harness.aws import secrets as db_secret
-from harness.data_drill import DataDrill, Layer2Rehearsal
-from harness.datacheck import Fingerprint, table_rows
+from harness.drill import acceptance
+from harness.drill.data_restore import DataDrill, Layer2Rehearsal
 from harness.errors import CheckFailed
-from harness.evidence import CheckRecord, Journal
-from harness.layer2 import Layer2Result
-from harness.recovery import Recovery as AppRecovery
-from harness.restore import APP_HEALTHY, Recovery
-from harness.runconfig import RunConfig
+from harness.evidence.journal import CheckRecord, Journal
+from harness.io.aws import secrets as db_secret
+from harness.pytest.runconfig import RunConfig
+from harness.rollback import layer1 as rollback
+from harness.rollback.datacheck import Fingerprint, table_rows
+from harness.rollback.layer2 import Layer2Result
+from harness.rollback.recovery import Recovery as AppRecovery
+from harness.rollback.restore import APP_HEALTHY, Recovery
 from harness.world import World
 from steps.common import recorded as recorded_revert
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from harness import rollback
-from harness.aws.ecs import Revision
 from harness.errors import CheckFailed, ConfigError, GuardRefusal, HarnessError
-from harness.evidence import CheckRecord, Journal
-from harness.health import HealthClient
-from harness.recovery import Recovery, on_newest, service
+from harness.evidence.journal import CheckRecord, Journal
+from harness.io.aws.ecs import Revision
+from harness.io.http.health import HealthClient
+from harness.rollback import layer1 as rollback
+from harness.rollback.recovery import Recovery, on_newest, service
 from harness.world import World
 from steps.common import recorded
 

@@ -8,7 +8,7 @@ from pytest_bdd import parsers, then, when
 from harness import guard
 from harness import topology as topology_mod
 from harness.errors import ConfigError, GuardRefusal
-from harness.evidence import CheckRecord
+from harness.evidence.journal import CheckRecord
 from harness.topology import Topology
 from harness.world import World
 

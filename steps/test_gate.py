@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pytest_bdd import scenarios
 
-from harness.runconfig import RunConfig
+from harness.pytest.runconfig import RunConfig
 from harness.world import World
 
 # The world is set up before the scenario starts, so its cost is not in the first step.

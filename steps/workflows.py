@@ -7,7 +7,7 @@ from pathlib import Path
 from pytest_bdd import given, parsers, then, when
 
 from harness import workflows
-from harness.evidence import CheckRecord
+from harness.evidence.journal import CheckRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness.db.providers import PostgresServer
-from harness.sim.dataplane import DataPlane
+from harness.backend.sim.dataplane import DataPlane
+from harness.io.db.providers import PostgresServer
 
 
 @pytest.fixture(scope="session")

@@ -17,15 +17,15 @@ from unittest import mock
 
 from botocore.client import BaseClient
 
-SIM_CODE = str(Path(__file__).resolve().parents[1] / "harness" / "sim")
+SIM_CODE = str(Path(__file__).resolve().parents[1] / "harness" / "backend" / "sim")
 _server: Any = None
 
 
 def _shared_postgres() -> str:
     global _server
     if _server is None:
-        from harness.db.providers import open_postgres
-        from harness.sim.dataplane import no_durability
+        from harness.backend.sim.dataplane import no_durability
+        from harness.io.db.providers import open_postgres
 
         _server = open_postgres()
         no_durability(_server)
@@ -51,8 +51,8 @@ def _recorded_aws_calls(calls: list[list[str]]) -> Any:
 
 def run_gate(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """``harness gate ARGS`` with ``env`` added: exit code, stdout, stderr, AWS calls."""
-    from harness.cli import main
-    from harness.runconfig import SIM_POSTGRES_DSN_ENV
+    from harness.cli.main import main
+    from harness.pytest.runconfig import SIM_POSTGRES_DSN_ENV
 
     calls: list[list[str]] = []
     out, err = io.StringIO(), io.StringIO()

@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
-from harness import cli, topology
-from harness.aws.session import tier_session
-from harness.recovery import service
-from harness.sim.app import AppSettings, SimApp
-from harness.sim.seed import seed_tier
-from harness.sim.world import sim_credentials, sim_tier
+from harness import topology
+from harness.backend.sim.app import AppSettings, SimApp
+from harness.backend.sim.seed import seed_tier
+from harness.backend.sim.world import sim_credentials, sim_tier
+from harness.cli import main as cli
+from harness.io.aws.session import tier_session
+from harness.rollback.recovery import service
 from harness.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,5 +153,6 @@ def test_step_code_and_operations_never_import_the_sim() -> None:
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{module.relative_to(ROOT)}: {n}" for n in names if n.startswith("harness.sim")]
+            offenders += [f"{module.relative_to(ROOT)}: {n}" for n in names
+                          if n.startswith("harness.backend.sim")]
     assert not offenders, offenders

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import billing
 from harness.errors import ConfigError
+from harness.gate import billing
 
 GLOBS = ("**/billing/**", "**/*stripe*")
 

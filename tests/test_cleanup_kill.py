@@ -80,7 +80,7 @@ def test_a_drill_killed_mid_restore_is_cleaned_up_completely(tmp_path: Path) -> 
         leftovers = databases(info["admin_dsn"]) - before
         assert {n.split("_", 2)[0] for n in leftovers} == {"rds", "snap"}
 
-        cleanup = [sys.executable, "-m", "harness.cli", "cleanup", "--topology", topo,
+        cleanup = [sys.executable, "-m", "harness.cli.main", "cleanup", "--topology", topo,
                    "--tier", "staging"]
         first = subprocess.run(cleanup, cwd=ROOT, env=env, capture_output=True, text=True,
                                timeout=120)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import jsonschema
 
-from harness.evidence import load_schema
+from harness.evidence.journal import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def harness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import acceptance
 from harness.clock import Measurement
-from harness.evidence import Journal
+from harness.drill import acceptance
+from harness.evidence.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
 

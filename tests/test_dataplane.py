@@ -6,10 +6,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from harness.datacheck import compare
-from harness.db import fingerprint as fp
-from harness.db.fingerprint import DatabaseUnreachable
-from harness.sim.dataplane import DataPlane, database_name
+from harness.backend.sim.dataplane import DataPlane, database_name
+from harness.io.db import fingerprint as fp
+from harness.io.db.fingerprint import DatabaseUnreachable
+from harness.rollback.datacheck import compare
 from harness.world import World
 
 

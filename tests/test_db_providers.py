@@ -10,8 +10,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from harness.db.dump import dump_schema
-from harness.db.providers import (
+from harness.errors import ConfigError, HarnessError
+from harness.io.db.dump import dump_schema
+from harness.io.db.providers import (
     PgDump,
     PostgresServer,
     docker_available,
@@ -20,7 +21,6 @@ from harness.db.providers import (
     pg_dump_candidates,
     pg_dump_major,
 )
-from harness.errors import ConfigError, HarnessError
 
 OLD_PG_DUMP = "/usr/bin/pg_dump"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.db.schema import Verdict, changes, compare, normalise
+from harness.io.db.schema import Verdict, changes, compare, normalise
 
 HEADER = """--
 -- PostgreSQL database dump

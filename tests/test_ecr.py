@@ -10,8 +10,8 @@ from unittest import mock
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.aws import ecr
 from harness.errors import AwsOperationError, ConfigError, GuardRefusal
+from harness.io.aws import ecr
 from harness.world import World
 
 MEDIA = "application/vnd.docker.distribution.manifest.v2+json"

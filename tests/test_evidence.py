@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.clock import Stopwatch
-from harness.evidence import EvidenceInvalid, Journal, read_evidence, validate, write_run
+from harness.evidence.journal import EvidenceInvalid, Journal, read_evidence, validate, write_run
 from harness.redact import Redactor
 
 

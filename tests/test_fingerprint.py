@@ -7,11 +7,19 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from harness.datacheck import AFTER, BEFORE, CANARY_TABLE, Fingerprint, TableFingerprint, compare, judge
-from harness.db import fingerprint as fp
-from harness.db.endpoints import DsnDatabases
-from harness.db.fingerprint import DatabaseUnreachable
-from harness.sim.dataplane import DataPlane
+from harness.backend.sim.dataplane import DataPlane
+from harness.io.db import fingerprint as fp
+from harness.io.db.endpoints import DsnDatabases
+from harness.io.db.fingerprint import DatabaseUnreachable
+from harness.rollback.datacheck import (
+    AFTER,
+    BEFORE,
+    CANARY_TABLE,
+    Fingerprint,
+    TableFingerprint,
+    compare,
+    judge,
+)
 from harness.topology import Tier
 
 

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from harness import gate, topology
+from harness import topology
+from harness.gate import run as gate
 
 Answer = tuple[int, dict[str, object]]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import gate_migrations as gm
-from harness.db.providers import PostgresServer
+from harness.backend.sim.gate_cycle import PROD_HEAD, migrations_dir
+from harness.gate import migrations as gm
+from harness.io.db.providers import PostgresServer
 from harness.migrations.discovery import MigrationPattern, discover
 from harness.migrations.runner import apply_up
-from harness.sim.gate_cycle import PROD_HEAD, migrations_dir
 
 
 def staged(scratch_db: Callable[[], str], directory: Path,

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from harness.errors import ConfigError
-from harness.github_actions import (
+from harness.io.http.github_actions import (
     GitHubApiError,
     GitHubClient,
     WorkflowRun,

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from harness import topology
 from harness.errors import ConfigError
-from harness.health import HealthClient
+from harness.io.http.health import HealthClient
 
 Reply = tuple[int, bytes]
 STAGING = topology.load().tier("staging")

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from harness import rollback
-from harness.aws.ecs import Backoff, EcsService
-from harness.broken_image import DRILL_TAG, BrokenImageDrill
+from harness.backend.sim import SimWorld
+from harness.backend.sim.world import SIM_POLL_S
+from harness.drill.broken_image import DRILL_TAG, BrokenImageDrill
 from harness.errors import AwsOperationError
-from harness.health import HealthClient
-from harness.recovery import healthy_on_current, service, swap_and_verify
-from harness.sim import SimWorld
-from harness.sim.world import SIM_POLL_S
+from harness.io.aws.ecs import Backoff, EcsService
+from harness.io.http.health import HealthClient
+from harness.rollback import layer1 as rollback
+from harness.rollback.recovery import healthy_on_current, service, swap_and_verify
 from harness.world import World
 
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import lock as lock_mod
 from harness.clock import utcnow
 from harness.errors import GuardRefusal
-from harness.lock import LockHeld, TierLock
+from harness.promote import lock as lock_mod
+from harness.promote.lock import LockHeld, TierLock
 from harness.world import World
 
 

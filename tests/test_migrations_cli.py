@@ -12,8 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness.cli import main
-from harness.db.providers import PostgresServer
+from harness.cli.main import main
+from harness.io.db.providers import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "migrations"
@@ -44,7 +44,7 @@ def harness(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
 
 def test_the_installed_command_runs_lint() -> None:
-    out = subprocess.run([sys.executable, "-m", "harness.cli", "migrations", "lint",
+    out = subprocess.run([sys.executable, "-m", "harness.cli.main", "migrations", "lint",
                           str(FIXTURES / "broken")], cwd=ROOT, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 1 and out.stdout.startswith("FAIL:")

@@ -9,11 +9,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness.db.dump import diff_databases
-from harness.db.providers import PostgresServer, dbname_of
-from harness.db.schema import Verdict
-from harness.evidence import Journal
-from harness.migrations.drill import clean_up, prepare, record, run_step3, write_drill_migration
+from harness.drill.migration_parity import clean_up, prepare, record, run_step3, write_drill_migration
+from harness.evidence.journal import Journal
+from harness.io.db.dump import diff_databases
+from harness.io.db.providers import PostgresServer, dbname_of
+from harness.io.db.schema import Verdict
 from harness.migrations.rules import Category
 from harness.migrations.runner import applied_versions
 

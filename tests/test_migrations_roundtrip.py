@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.db.providers import PostgresServer
-from harness.db.schema import Verdict
+from harness.io.db.providers import PostgresServer
+from harness.io.db.schema import Verdict
 from harness.migrations.discovery import load
 from harness.migrations.roundtrip import RoundTrip, roundtrip_directory, roundtrip_migration
 from harness.migrations.rules import Category

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.db.schema import Change
+from harness.io.db.schema import Change
 from harness.migrations.rules import RULES, Category, classify, fold_catalog
 from harness.migrations.statements import parse_sql
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness.db.dump import dump_schema
-from harness.db.providers import PostgresServer
-from harness.db.schema import Verdict, compare
 from harness.errors import ConfigError
+from harness.io.db.dump import dump_schema
+from harness.io.db.providers import PostgresServer
+from harness.io.db.schema import Verdict, compare
 from harness.migrations.discovery import discover, load
 from harness.migrations.runner import MigrationFailed, applied_versions, apply_down, apply_up
 

@@ -8,7 +8,7 @@ import pytest
 
 from harness import naming
 from harness.errors import ConfigError
-from harness.evidence import new_run_id
+from harness.evidence.journal import new_run_id
 
 TEMPLATE = "invapp-dev-rds-{timestamp}-pre-promote-{cycle}"
 AT = datetime(2026, 5, 29, 0, 37, 33, tzinfo=UTC)

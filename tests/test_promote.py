@@ -11,14 +11,16 @@ import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.ecs.models import EC2ContainerServiceBackend
 
-from harness import lock, promote, recovery, topology
-from harness.aws import ecr, rds
-from harness.aws.calls import CallLog
-from harness.aws.ecs import EcsService
+from harness import topology
 from harness.errors import ConfigError
-from harness.evidence import Journal
-from harness.inventory import inventory
-from harness.promote import PromoteRequest
+from harness.evidence.journal import Journal
+from harness.io.aws import ecr, rds
+from harness.io.aws.calls import CallLog
+from harness.io.aws.ecs import EcsService
+from harness.promote import lock, promote
+from harness.promote.inventory import inventory
+from harness.promote.promote import PromoteRequest
+from harness.rollback import recovery
 from harness.world import World
 
 

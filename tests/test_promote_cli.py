@@ -10,15 +10,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.evidence import load_schema
-from harness.sim.seed import image_sha
+from harness.backend.sim.seed import image_sha
+from harness.evidence.journal import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA = image_sha("staging", 3)  # what the sim's staging runs: the validated build
 
 
 def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harness import naming
-from harness.aws import rds
+from harness.backend.sim.dataplane import DataPlane
 from harness.errors import AwsOperationError, GuardRefusal
-from harness.sim.dataplane import DataPlane
+from harness.io.aws import rds
 from harness.world import World
 
 AT = datetime(2026, 5, 29, 0, 37, 33, tzinfo=UTC)

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from harness.aws import rds
-from harness.aws import secrets as db_secret
-from harness.data_drill import reap, repoint_app
+from harness.backend.sim.dataplane import DataPlane
+from harness.drill.data_restore import reap, repoint_app
 from harness.errors import ConfigError
-from harness.health import HealthClient
-from harness.sim.dataplane import DataPlane
+from harness.io.aws import rds
+from harness.io.aws import secrets as db_secret
+from harness.io.http.health import HealthClient
 from harness.world import World
 
 

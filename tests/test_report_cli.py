@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from report_support import evidence_links, fixture, is_external, referenced_urls, tag_problems
 
-from harness.cli import main
+from harness.cli.main import main
 from harness.report.history import HISTORY_FILE, append_history
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def harness(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=300, check=False)
 
 

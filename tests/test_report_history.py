@@ -12,8 +12,8 @@ from typing import Any
 from report_support import fixture
 from rich.console import Console
 
-from harness.cli_report import register, run_history
-from harness.evidence import read_evidence, write_run
+from harness.cli.report import register, run_history
+from harness.evidence.journal import read_evidence, write_run
 from harness.redact import Redactor
 from harness.report.history import (
     HISTORY_FILE,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.clock import Measurement, Phase, utcnow
-from harness.evidence import Journal, write_run
+from harness.evidence.journal import Journal, write_run
 from harness.redact import Redactor
 
 BASIC_USER = "ops-user"
@@ -51,7 +51,7 @@ def leaky_journal() -> Journal:
     check.attach("basic auth probe", "text", f"user={BASIC_USER} password={BASIC_PASSWORD}")
     check.attach("table", "table", [{"key": "aws", "value": AWS_SECRET}])
     check.attach("diff", "diff", f"-password {DSN_PASSWORD}\n+password {BASIC_PASSWORD}")
-    from harness.evidence import StepRecord
+    from harness.evidence.journal import StepRecord
 
     now = utcnow()
     check.steps.append(StepRecord("When", f"the app connects with {DSN}", now, now, 0.1,
@@ -120,7 +120,7 @@ def test_a_real_cli_run_writes_no_secret(command: str, tmp_path: Path) -> None:
 
     reports = tmp_path / "reports"
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli", command, "--reports", str(reports),
+        [sys.executable, "-m", "harness.cli.main", command, "--reports", str(reports),
          "--cycle", LEAKY_CYCLE],
         capture_output=True, text=True, env=_cli_env(tmp_path), timeout=300, check=False,
         cwd=Path(__file__).resolve().parents[1],

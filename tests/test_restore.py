@@ -6,12 +6,13 @@ from dataclasses import replace
 
 import psycopg
 
-from harness import naming, restore
-from harness.aws import rds
-from harness.datacheck import AFTER, BEFORE, judge
-from harness.db import fingerprint as fp
-from harness.db.endpoints import DsnDatabases
-from harness.sim.dataplane import DataPlane, corrupt_one_row
+from harness import naming
+from harness.backend.sim.dataplane import DataPlane, corrupt_one_row
+from harness.io.aws import rds
+from harness.io.db import fingerprint as fp
+from harness.io.db.endpoints import DsnDatabases
+from harness.rollback import restore
+from harness.rollback.datacheck import AFTER, BEFORE, judge
 from harness.world import World
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from harness import topology
-from harness.smoke import BuiltinSmoke, CommandSmoke, smoke_for
+from harness.gate.smoke import BuiltinSmoke, CommandSmoke, smoke_for
 
 STAGING = topology.load().tier("staging")
 

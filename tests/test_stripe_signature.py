@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from harness import stripe_signature as ss
+from harness.gate import stripe_signature as ss
 
 SECRET = "whsec_test_0123456789abcdef"
 

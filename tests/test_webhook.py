@@ -12,13 +12,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness import stripe_signature, webhook
+from harness.backend.sim.webhook import WebhookReceiver
 from harness.errors import CheckFailed
-from harness.sim.webhook import WebhookReceiver
+from harness.gate import stripe_signature, webhook
 
 SECRET = "whsec_test_gate_0123456789"
 QUERY = "SELECT count(*) FROM billing_events WHERE stripe_event_id = %(event_id)s"
-DDL = (Path(__file__).resolve().parents[1] / "harness/sim/gate_migrations"
+DDL = (Path(__file__).resolve().parents[1] / "harness/backend/sim/gate_migrations"
        / "20260301000000_create_billing_events.sql").read_text(encoding="utf-8")
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import cli, workflows
+from harness import workflows
+from harness.cli import main as cli
 from harness.workflows import Claim, Contract, Workflow
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.db.dump import dump_schema
-from harness.db.providers import PgDump, PostgresServer
-from harness.db.schema import Schema, SchemaComparison, Verdict, changes, compare
+from harness.io.db.dump import dump_schema
+from harness.io.db.providers import PgDump, PostgresServer
+from harness.io.db.schema import Schema, SchemaComparison, Verdict, changes, compare
 from harness.migrations.discovery import Migration, MigrationSet
 from harness.migrations.rules import Category, Classification, classify, fold_catalog
 from harness.migrations.runner import (

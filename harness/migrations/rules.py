@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from harness.db.schema import Change
+from harness.io.db.schema import Change
 from harness.migrations.statements import Statement, Word
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from moto.server import ThreadedMotoServer
 
 from harness import topology as topology_mod
-from harness.aws.session import tier_session
-from harness.db.providers import open_postgres
-from harness.sim.dataplane import DataPlane, seed_database
-from harness.sim.world import sim_tier
+from harness.backend.sim.dataplane import DataPlane, seed_database
+from harness.backend.sim.world import sim_tier
+from harness.io.aws.session import tier_session
+from harness.io.db.providers import open_postgres
 
 
 def free_port() -> int:

@@ -1,0 +1,232 @@
+"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, one
+sim app per AWS tier whose URL replaces the tier's health_url, and the data plane (a real
+PostgreSQL database behind every RDS instance and snapshot, checked by the app's deep
+health through the tier's DB-host secret)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from unittest import mock
+
+import boto3
+from moto import mock_aws
+
+from harness.backend.sim.app import AppSettings, DatabaseProbe, SimApp
+from harness.backend.sim.atomic import atomic_ssm_puts
+from harness.backend.sim.dataplane import FAULTS as DATA_FAULTS
+from harness.backend.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
+from harness.backend.sim.gate_cycle import FAULTS as GATE_FAULTS
+from harness.backend.sim.gate_cycle import GateStage
+from harness.backend.sim.seed import SeededTier, seed_tier
+from harness.errors import ConfigError
+from harness.io.aws.session import tier_session
+from harness.io.db.providers import open_postgres
+from harness.topology import Tier, Topology
+
+SIM_ROLE = "harness-sim"
+
+# Fault names the sim understands; each later capability adds its own here.
+KNOWN_FAULTS: dict[str, str] = {
+    "never-recover": "once a broken revision is live, no later revision rolls out "
+                     "(a Layer-1 revert never becomes healthy)",
+    "promote-broken-build": "harness promote: the promoted build fails its deep health on "
+                            "the target tier (exercises the automatic rollback)",
+    **DATA_FAULTS,
+    **GATE_FAULTS,
+}
+
+# The sim polls fast so that its recovery times are measured to about 0.1 s, and gives up
+# long before the 15-minute target: a breached rehearsal should not wait a quarter hour.
+SIM_POLL_S = 0.1
+SIM_DEADLINE_BASE_S = 2.0
+SIM_DEADLINE_LATENCIES = 4
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    rollout_latency_s: float = 1.0
+    faults: frozenset[str] = frozenset()
+    # The PostgreSQL behind the data plane: this DSN, else Docker, else embedded (pgserver).
+    postgres_dsn: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = sorted(self.faults - KNOWN_FAULTS.keys())
+        if unknown:
+            known = ", ".join(sorted(KNOWN_FAULTS)) or "(none yet)"
+            raise ConfigError(f"unknown sim fault(s): {', '.join(unknown)}",
+                              fix=f"known faults: {known}")
+        if self.rollout_latency_s < 0:
+            raise ConfigError("the sim rollout latency cannot be negative",
+                              fix="pass --sim-rollout-latency 0 or more seconds")
+
+    @property
+    def deadline_s(self) -> float:
+        return SIM_DEADLINE_BASE_S + SIM_DEADLINE_LATENCIES * self.rollout_latency_s
+
+
+def sim_tier(tier: Tier) -> Tier:
+    """The tier as the sim serves it: credentials by assuming a role in its moto account."""
+    if not tier.is_aws:
+        return tier
+    return replace(tier, aws_profile=None, role_arn=f"arn:aws:iam::{tier.account_id}:role/{SIM_ROLE}")
+
+
+def sim_credentials(tier: Tier) -> dict[str, str]:
+    """Basic-auth credentials for a tier that needs them, for the env vars it names."""
+    if not (tier.basic_auth_user_env and tier.basic_auth_password_env):
+        return {}
+    return {tier.basic_auth_user_env: "sim-user",
+            tier.basic_auth_password_env: f"sim-{secrets.token_urlsafe(12)}"}
+
+
+class SimWorld:
+    """One moto world for a whole pytest session (or CLI run); ``reset`` gives a clean one."""
+
+    def __init__(self, topology: Topology, options: SimOptions | None = None) -> None:
+        self.options = options or SimOptions()
+        self.topology = replace(
+            topology, tiers={name: sim_tier(t) for name, t in topology.tiers.items()},
+            application_poll_s=SIM_POLL_S, application_deadline_s=self.options.deadline_s)
+        self._mock = mock_aws()
+        self._atomic = atomic_ssm_puts()
+        # In-process moto must never see a profile or endpoint meant for a real account.
+        self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region,
+                                                 "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+        self.apps: dict[str, SimApp] = {}
+        self._sessions: dict[str, boto3.Session] = {}
+        self.seeded: dict[str, SeededTier] = {}
+        self._started = False
+        self._fresh = False
+        self.dataplane = DataPlane(lambda: open_postgres(self.options.postgres_dsn),
+                                   self.options.faults)
+        self.databases = SimDatabases(self.dataplane)
+        self._gate: GateStage | None = None
+
+    def start(self) -> SimWorld:
+        # Set before the patched environment, so they outlive the sim: the redaction pass at
+        # the end of a run reads them to mask them.
+        for tier in self.aws_tiers():
+            for name, value in sim_credentials(tier).items():
+                os.environ.setdefault(name, value)
+        self._env.start()
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+                     "AWS_SHARED_CREDENTIALS_FILE"):
+            os.environ.pop(name, None)
+        self._mock.start()
+        self._atomic.start()
+        self.dataplane.install()
+        self.dataplane.prewarm()
+        self._started = True
+        self.seed()
+        self._start_apps()
+        self.dataplane.ready()
+        # Starting moto leaves a large heap behind; a full collection of it pauses the process
+        # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
+        gc.collect()
+        gc.freeze()
+        self._fresh = True
+        return self
+
+    def _start_apps(self) -> None:
+        tiers = dict(self.topology.tiers)
+        for tier in self.aws_tiers():
+            auth = None
+            if tier.basic_auth_user_env and tier.basic_auth_password_env:
+                auth = (os.environ[tier.basic_auth_user_env],
+                        os.environ[tier.basic_auth_password_env])
+            settings = AppSettings(self.options.rollout_latency_s,
+                                   never_recover="never-recover" in self.options.faults,
+                                   basic_auth=auth)
+            app = SimApp(tier, settings, self._session_factory(tier),
+                         database=SecretDatabaseProbe(self.dataplane, tier,
+                                                      self._session_factory(tier)))
+            self.apps[tier.name] = app
+            tiers[tier.name] = replace(tier, health_url=app.start(), tls_verify=True)
+        self.topology = replace(self.topology, tiers=tiers)
+
+    def reconfigure(self, options: SimOptions) -> None:
+        """New knobs for the running sim (rollout latency, faults); takes effect at once."""
+        self.options = options
+        self.topology = replace(self.topology, application_deadline_s=options.deadline_s)
+        for app in self.apps.values():
+            app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
+                                   never_recover="never-recover" in options.faults)
+        self.dataplane.faults = options.faults
+
+    def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
+        """The app reuses the session the last seed assumed for its tier (a moto reset
+        invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
+        return lambda: self._sessions[tier.name]
+
+    def break_build(self, tier: str, sha: str) -> None:
+        """From now on, a revision running image ``sha`` on ``tier`` answers its deep health
+        non-ok (until the next reset)."""
+        self.apps[tier].broken_shas.add(sha)
+
+    def attach_database(self, tier: str, probe: DatabaseProbe) -> None:
+        """Plug a database probe into a tier's sim app (deep health asks it)."""
+        self.apps[tier].database = probe
+
+    def seed(self) -> None:
+        self._sessions = {t.name: tier_session(t, self.topology.region) for t in self.aws_tiers()}
+        self.seeded = {}
+        for tier in self.aws_tiers():
+            self.seeded[tier.name] = seed_tier(self._sessions[tier.name], tier)
+            seed_database(self._sessions[tier.name], tier)
+
+    def aws_tiers(self) -> list[Tier]:
+        return [t for t in self.topology.tiers.values() if t.is_aws]
+
+    def notes(self) -> list[str]:
+        """What a reader of the evidence must know about this sim's settings."""
+        o = self.options
+        lines = [f"Sim rollout latency {o.rollout_latency_s:g} s; recovery polled every "
+                 f"{SIM_POLL_S:g} s and given up after {o.deadline_s:g} s (sim deadline = "
+                 f"{SIM_DEADLINE_BASE_S:g} s + {SIM_DEADLINE_LATENCIES} x rollout latency; "
+                 f"the RTO targets are unchanged)."]
+        lines += [f"Sim fault injected: {f} ({KNOWN_FAULTS[f]})." for f in sorted(o.faults)]
+        return lines
+
+    def reset(self) -> None:
+        """A clean world: moto emptied and re-seeded (skipped when nothing used it yet)."""
+        if self._fresh:
+            self._fresh = False
+            return
+        self._mock.reset()
+        self.dataplane.reset()
+        self.seed()
+        for app in self.apps.values():
+            app.reset()
+
+    @property
+    def gate(self) -> GateStage:
+        """The promotion gate's staged cycle (its GitHub stand-in starts on first use)."""
+        if self._gate is None:
+            self._gate = GateStage(self.options.faults)
+        return self._gate
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        if self._gate is not None:
+            self._gate.close()
+            self._gate = None
+        for app in self.apps.values():
+            app.stop()
+        self._atomic.stop()
+        self.dataplane.uninstall()
+        self.dataplane.close()
+        self._mock.stop()
+        self._env.stop()
+        gc.unfreeze()
+
+    def __enter__(self) -> SimWorld:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,87 @@
+"""`harness promote`: the runbook's standard promote path as one command, with `--plan`.
+
+Exit codes: 0 promoted and verified; 1 the promotion failed (rolled back when it got as
+far as the swap) or the tier is locked; 2 usage, configuration or a guard refusal.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from harness.errors import ConfigError
+from harness.evidence.journal import read_evidence
+from harness.promote import promote
+from harness.pytest.runconfig import RunConfig, SimKnobs
+from harness.redact import Redactor
+
+
+def register(sub: Any) -> None:
+    from harness.cli.main import add_shared_options
+
+    helptext = ("promote a validated SHA: snapshot, image reuse/copy, new revision, swap, "
+                "verify; automatic rollback on failure")
+    p = sub.add_parser("promote", help=helptext, description=helptext)
+    add_shared_options(p)
+    p.set_defaults(tier="prod")
+    p.add_argument("--from-tier", default="staging", metavar="TIER",
+                   help="the tier that validated the build (default: staging)")
+    p.add_argument("--reason", required=True, help="cycle id + ticket reference (audit trail)")
+    p.add_argument("--signed-off-by", default=None, metavar="NAME",
+                   help="who signed off the cycle's smoke evidence (decision record)")
+    p.add_argument("--plan", action="store_true",
+                   help="print every AWS call the promote would make, change nothing")
+    p.add_argument("--break-stale-lock", action="store_true",
+                   help="take over the tier lock if it is past its expiry (a crashed run)")
+    p.add_argument("--reports", default="reports", metavar="DIR",
+                   help="where the run folder is written (default: ./reports)")
+    p.set_defaults(handler=_promote)
+
+
+def _promote(args: argparse.Namespace, console: Console) -> int:
+    from harness.cli.main import load_topology
+
+    topology = load_topology(args.topology)
+    run = RunConfig(backend=args.backend, topology=topology, tier=args.tier, kind="promote",
+                    reports_dir=Path(args.reports).resolve(), cycle=args.cycle, sha=args.sha,
+                    sim=SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault)),
+                    allow_prod_write=args.allow_prod_write)
+    if args.backend == "aws" and args.sim_fault:
+        raise ConfigError("--sim-fault only applies to the sim backend",
+                          fix="drop --sim-fault, or use --backend sim")
+    with run.open_backend() as backend:
+        world = run.world(backend)
+        if not args.sha or not args.cycle:
+            hint = promote.validated_sha(world, args.from_tier)
+            raise ConfigError("a promotion needs --sha and --cycle",
+                              fix=f"tier {args.from_tier} runs {hint} now; pass it as --sha if "
+                                  "that is the validated build")
+        req = promote.PromoteRequest(
+            sha=args.sha, cycle=args.cycle, reason=args.reason, signed_off_by=args.signed_off_by,
+            tier=args.tier, source_tier=args.from_tier, break_stale_lock=args.break_stale_lock)
+        plan = promote.make_plan(world, req)
+        if args.plan:
+            for line in plan.lines():
+                console.print(escape(line), soft_wrap=True)
+            return 0
+        if backend is not None and "promote-broken-build" in args.sim_fault:
+            backend.break_build(req.tier, req.sha)
+        world.guard_write(req.tier, action=f"promote {req.sha[:12]}")
+        journal = run.new_journal()
+        for note in run.backend_notes(backend):
+            journal.add_note(note)
+        console.print(f"[bold]PROMOTE[/] {escape(plan.lines()[0])}", soft_wrap=True)
+        result = promote.promote(world, req, journal=journal, plan=plan)
+        journal.finish()
+        run_dir = run.write(journal, Redactor.from_env(topology.secret_env_names))
+    from harness.cli.runs import print_summary
+
+    print_summary(read_evidence(run_dir), console)
+    style = "bold green" if result.promoted else "bold red"
+    console.print(f"[{style}]{escape(result.summary())}[/]")
+    console.print(f"evidence: {run_dir}/ (summary.md, evidence.json, junit.xml)")
+    return 0 if result.verdict == "pass" else 1

@@ -1,0 +1,69 @@
+"""`harness rollback`: the Layer-1 revert as an operation (with a --plan that changes nothing)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+
+from harness.pytest.runconfig import RunConfig, SimKnobs
+from harness.report.format import seconds
+from harness.rollback import layer1 as rollback
+
+_ROLLBACK_HELP = """\
+Point a tier's ECS service back at an earlier task-definition revision (default: the
+immediately previous ACTIVE one), then poll deep health and the version endpoint until the
+application is healthy on that revision's image, and report the measured recovery time
+against the application RTO. Writes pass the tier guard: the caller must be in the tier's
+account, and production also needs --allow-prod-write.
+
+With --backend sim (the default) the command starts its own simulated world, so nothing
+it does is kept for the next harness command: use it to rehearse, not to change anything.
+"""
+
+
+def register(sub: Any) -> None:
+    from harness.cli.main import add_shared_options
+
+    p = sub.add_parser("rollback", help="Layer-1 revert of a tier to an earlier revision",
+                       description=_ROLLBACK_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_shared_options(p)
+    p.add_argument("--to-revision", type=int, default=None, metavar="N",
+                   help="revision number of the task family (default: the immediately previous)")
+    p.add_argument("--reason", required=True, help="incident id and what broke (for the record)")
+    p.add_argument("--plan", action="store_true",
+                   help="print every AWS call the revert would make and change nothing")
+    p.add_argument("--break-stale-lock", action="store_true",
+                   help="take over the tier lock if it is past its expiry (a crashed run)")
+    p.set_defaults(handler=_rollback)
+
+
+def _rollback(args: argparse.Namespace, console: Console) -> int:
+    from harness.cli.main import EXIT_FAIL, EXIT_PASS, load_topology
+
+    run = RunConfig(backend=args.backend, topology=load_topology(args.topology), tier=args.tier,
+                    sim=SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault)),
+                    allow_prod_write=args.allow_prod_write)
+    label = ("sim: SIMULATED, state is not kept after this command" if args.backend == "sim"
+             else "aws: real accounts")
+    console.print(f"[bold]ROLLBACK[/] tier [bold]{args.tier}[/] ({label})")
+    with run.open_backend() as backend:
+        world = run.world(backend)
+        if args.plan:
+            plan = rollback.plan(world, args.tier, to_revision=args.to_revision, reason=args.reason)
+            for line in plan.lines():
+                console.print(line, markup=False, soft_wrap=True)
+            console.print("[bold]plan only: nothing was changed[/]")
+            return EXIT_PASS
+        result = rollback.revert(world, args.tier, to_revision=args.to_revision, reason=args.reason,
+                                 break_stale_lock=args.break_stale_lock)
+    m = result.measurement
+    style = "bold green" if m.met else "bold red"
+    console.print(result.summary(), style=style, markup=False, soft_wrap=True)
+    for phase in m.phases:
+        console.print(f"  {phase.name}: +{seconds(phase.offset_s)}")
+    console.print(f"  resolution {seconds(m.resolution_seconds)} (poll interval); {m.note}",
+                  markup=False, soft_wrap=True)
+    return EXIT_PASS if m.met else EXIT_FAIL

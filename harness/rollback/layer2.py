@@ -1,0 +1,84 @@
+"""Layer-2 data rollback in the runbook's order: the application first runs a revision that
+works with the current schema (Layer 1); then the migration's down is tried; the
+pre-promotion snapshot is restored to a new instance only when the down fails, when there
+is no down, or when the data is already corrupt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from harness.errors import CheckFailed, ConfigError
+from harness.migrations.discovery import Migration
+from harness.migrations.runner import MigrationFailed, applied_versions, apply_down
+from harness.rollback import restore
+from harness.rollback.datacheck import Fingerprint
+from harness.rollback.recovery import Recovery as AppRecovery
+from harness.world import World
+
+Path = Literal["down", "restore"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    path: Path
+    why: str
+
+
+def decide(*, data_corrupt: bool, reversible: bool) -> Decision:
+    """The runbook's choice before anything is run. Pure."""
+    if data_corrupt:
+        return Decision("restore", "the data is already corrupt: a down cannot bring it back")
+    if not reversible:
+        return Decision("restore", "the migration has no down to run")
+    return Decision("down", "the down migration is the surgical fix and is tried first")
+
+
+@dataclass(frozen=True)
+class Layer2Result:
+    steps: tuple[str, ...]  # what was done, in order
+    path: Path
+    down_error: str | None
+    recovery: restore.Recovery | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.path == "down" or (self.recovery is not None and self.recovery.succeeded)
+
+
+def roll_back_data(world: World, tier: str, migration: Migration, *, app_revert: AppRecovery,
+                   data_corrupt: bool, snapshot_id: str, restore_instance_id: str,
+                   tags: Mapping[str, str], expected: Fingerprint | None,
+                   repoint: restore.Repoint | None) -> Layer2Result:
+    """Run Layer 2 for ``migration`` on ``tier``. ``app_revert`` is the Layer-1 revert that
+    must already have put the application on a schema-compatible revision."""
+    if not app_revert.recovered:
+        raise CheckFailed("Layer 2 starts only once the application runs a revision that works "
+                          f"with the current schema; the Layer-1 revert did not recover: "
+                          f"{app_revert.summary()}", fix="finish the Layer-1 rollback first")
+    steps = [f"application reverted first: {app_revert.summary()}"]
+    decision = decide(data_corrupt=data_corrupt, reversible=migration.reversible)
+    steps.append(f"decision: {decision.path} ({decision.why})")
+    down_error: str | None = None
+    if decision.path == "down":
+        dsn = world.databases.source_dsn(world.tier(tier))
+        try:
+            applied = apply_down(dsn, migration)
+        except (MigrationFailed, ConfigError) as exc:
+            down_error = exc.render()
+            steps.append(f"down migration {migration.name} FAILED, falling back to the snapshot "
+                         f"restore: {exc.what}")
+        else:
+            if migration.version in applied_versions(dsn):
+                raise CheckFailed(f"the down of {migration.name} ran but _migrations still lists "
+                                  f"{migration.version}", fix="clear the row by hand")
+            steps.append(f"down migration {migration.name} applied ({applied.statements} "
+                         f"statement(s), {applied.seconds:.2f} s); its _migrations row cleared")
+            return Layer2Result(tuple(steps), "down", None, None)
+    recovery = restore.restore_and_verify(
+        world, tier, snapshot_id, instance_id=restore_instance_id, tags=tags,
+        expected=expected, drill_id=None, repoint=repoint)
+    steps.append(f"snapshot {snapshot_id} restored to new instance {restore_instance_id}: "
+                 f"{recovery.measurement.note}")
+    return Layer2Result(tuple(steps), "restore", down_error, recovery)
