@@ -12,7 +12,7 @@ import argparse
 import statistics
 
 from harness import topology
-from harness.backend.sim import SimOptions, SimWorld
+from harness.backend.sim import SimBackend, SimOptions
 from harness.rollback.recovery import RecoverySettings, service, swap_and_verify
 from harness.world import World
 
@@ -25,11 +25,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'L (s)':>6} {'poll (s)':>8} {'n':>2} {'min (s)':>8} {'mean (s)':>8} {'max (s)':>8} "
           f"{'max err (s)':>11} {'bound (s)':>9} within")
-    with SimWorld(topology.load()) as sim:
+    with SimBackend(topology.load()) as sim:
         for latency in args.latencies:
             sim.reconfigure(SimOptions(latency))
             for poll in args.polls:
-                world = World(sim.topology, "sim")
+                world = World(sim)
                 ecs = service(world, "staging")
                 numbers = ecs.revision_numbers()
                 settings = RecoverySettings(poll, 3, sim.options.deadline_s,

@@ -17,7 +17,7 @@ from harness.world import World
 
 
 def run_restore(world: World, baseline: restore.Baseline, instance: str = "invapp-staging-postgres-r1",
-                repoint: restore.Repoint | None = None) -> restore.Recovery:
+                repoint: restore.Repoint | None = None) -> restore.DataRecovery:
     return restore.restore_and_verify(
         world, "staging", baseline.snapshot.id, instance_id=instance,
         tags=naming.drill_tags(baseline.drill_id), expected=baseline.fingerprint,
