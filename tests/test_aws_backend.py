@@ -115,7 +115,8 @@ def test_plan_and_refusals_through_the_cli_change_nothing(aws_like: tuple[Path, 
     common = ["rollback", "--backend", "aws", "--topology", str(path)]
     assert cli.main([*common, "--reason", "INC-1 plan only", "--plan"]) == 0
     plan = capsys.readouterr().out
-    assert "ecs update_service cluster=invapp-staging-cluster" in plan and "nothing was changed" in plan
+    assert 'WRITE [staging] ecs.update_service(cluster="invapp-staging-cluster"' in plan
+    assert "nothing was changed" in plan
     assert cli.main([*common, "--tier", "prod", "--reason", "INC-2"]) == 2
     assert "explicit flag" in capsys.readouterr().err
     assert snapshot(world) == before
