@@ -27,6 +27,7 @@ from figures import Row, print_table, process, rounds
 from figures import load as machine_load
 from moto import mock_aws
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from harness.backend.sim.dataplane import SEED_DATABASE, DataPlane, database_name
 from harness.io.db import fingerprint as fp
@@ -132,10 +133,14 @@ def bench(plane: DataPlane, rows: int, runs: int) -> int:
     if found.rows != rows:
         raise SystemExit(f"the fingerprint counted {found.rows} rows, not {rows}")
 
+    # The same fingerprint without PostgreSQL's parallel workers: one backend, as the
+    # baselines read.
+    serial = make_conninfo(dsn, options="-c max_parallel_workers_per_gather=0")
     load_before = machine_load()
     copy = f"COPY public.{TABLE} TO STDOUT"
     t = rounds({
         "fingerprint": lambda: fp.fingerprint(dsn),
+        "one backend": lambda: fp.fingerprint(serial),
         "dump": lambda: dump_sha256(pg_dump.path, dsn),
         "copy binary": process(psql, "-X", "-q", "-d", dsn, "-c", f"{copy} (FORMAT binary)"),
         "copy text": process(psql, "-X", "-q", "-d", dsn, "-c", copy),
@@ -148,6 +153,8 @@ def bench(plane: DataPlane, rows: int, runs: int) -> int:
         Row("fingerprint", t["fingerprint"], "raw COPY (binary) > /dev/null", t["copy binary"],
             "goal <= 1.30x"),
         Row("fingerprint", t["fingerprint"], "raw COPY (text) > /dev/null", t["copy text"]),
+        Row("fingerprint, one backend", t["one backend"], "raw COPY (binary) > /dev/null",
+            t["copy binary"]),
         Row("fingerprint, PostgreSQL < 14 form", t["before 14"], dump_row, t["dump"]),
     ], load_before=load_before, runs=runs)
 
