@@ -13,14 +13,14 @@ from rich.console import Console
 from harness import guard
 from harness import topology as topology_mod
 from harness.backend.aws import AwsBackend
+from harness.cli.commands import help_for
 from harness.drill.data_restore import reap
 from harness.promote.lock import remove_drill_lock
 from harness.world import World
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cleanup", help="remove what a drill left behind on a tier (real "
-                       "accounts; nothing outlives a sim run)", description=__doc__)
+    p = sub.add_parser("cleanup", help=help_for("cleanup"), description=__doc__)
     p.add_argument("--topology", default=None, metavar="FILE",
                    help="topology TOML (default: the bundled runbook topology)")
     p.add_argument("--tier", default="staging", help="tier to clean (default: staging)")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.cli import options
-from harness.runconfig import RunConfig
+
+if TYPE_CHECKING:  # the run configuration loads only for the commands that run something
+    from harness.runconfig import RunConfig
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -21,5 +24,7 @@ def add_run_options(parser: argparse.ArgumentParser, *, gate: bool = False) -> N
 def run_config(args: argparse.Namespace, *, kind: str, reports_dir: Path | None = None,
                run_id: str | None = None, progress: bool = False) -> RunConfig:
     """The run the arguments describe, validated (exit 2 on anything unusable)."""
+    from harness.runconfig import RunConfig
+
     return RunConfig.from_options(lambda dest: getattr(args, dest), kind=kind,
                                   reports_dir=reports_dir, run_id=run_id, progress=progress)

@@ -1,60 +1,72 @@
 """`harness ...`: the command-line front. Thin: parses, calls the library, prints, exits.
 
 Exit codes: 0 = pass, 1 = a check failed, 2 = usage or configuration error.
+
+Only the module of the command being run is imported (``harness.cli.commands``): the parser
+lists every command by name and help, and builds the chosen one's options in full.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
+from harness.cli.commands import COMMANDS
 from harness.cli.common import EXIT_FAIL
 from harness.errors import HarnessError
 
-Handler = Callable[[argparse.Namespace, Console], int]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Handler = Callable[[argparse.Namespace, "Console | None"], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from harness.cli import (
-        cleanup,
-        migrations,
-        promote,
-        report,
-        rollback,
-        runs,
-        topology,
-        workflows,
-    )
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with ``command`` complete (its module imported); every other command is
+    listed by name and help only."""
     parser = argparse.ArgumentParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (runs, topology, report, rollback, migrations, cleanup, promote, workflows):
-        module.register(sub)
+    wanted = COMMANDS[command].module if command in COMMANDS else None
+    registered = False
+    for name, spec in COMMANDS.items():
+        if spec.module != wanted:
+            sub.add_parser(name, help=spec.help)
+        elif not registered:
+            # A module registers all of its commands at once (e.g. drill, gate and report).
+            importlib.import_module(spec.module).register(sub)
+            registered = True
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # Wide output when piped (CI logs), the terminal's width otherwise.
-    width = None if sys.stdout.isatty() else 160
-    console = Console(highlight=False, width=width)
-    err = Console(stderr=True, highlight=False, width=width)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(words[0] if words else None).parse_args(words)
     handler: Handler = args.handler
     try:
-        return handler(args, console)
+        return handler(args, _console() if COMMANDS[args.command].rich else None)
     except HarnessError as exc:
-        err.print(f"[bold red]error:[/] {exc.render()}", markup=True)
+        from rich.text import Text
+
+        # The message is data (paths, identifiers): never read as rich markup.
+        _console(stderr=True).print(Text.assemble(("error:", "bold red"), " ", exc.render()))
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _console(stderr=True).print("interrupted")
         return EXIT_FAIL
+
+
+def _console(*, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    # Wide output when piped (CI logs), the terminal's width otherwise.
+    width = None if sys.stdout.isatty() else 160
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 if __name__ == "__main__":

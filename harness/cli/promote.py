@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from harness.backend.registry import open_backend
+from harness.cli.commands import help_for
 from harness.cli.common import add_run_options, run_config
 from harness.errors import ConfigError
 from harness.evidence.writer import read_evidence
@@ -24,9 +25,7 @@ from harness.world import World
 
 
 def register(sub: Any) -> None:
-    helptext = ("promote a validated SHA: snapshot, image reuse/copy, new revision, swap, "
-                "verify; automatic rollback on failure")
-    p = sub.add_parser("promote", help=helptext, description=helptext)
+    p = sub.add_parser("promote", help=help_for("promote"), description=help_for("promote"))
     add_run_options(p)
     p.set_defaults(tier="prod")
     p.add_argument("--from-tier", default="staging", metavar="TIER",

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness.cli.commands import help_for
 from harness.report.browser import BrowserError, find_browser, screenshot_run
 from harness.report.history import HISTORY_FILE, read_history, trend_columns
 from harness.rto import RTO_NAMES
@@ -19,7 +20,7 @@ from harness.rto import RTO_NAMES
 def register(subparsers: Any) -> None:
     """Add `history` to the CLI's subparsers; the handler is ``args.handler(args)``."""
     parser = subparsers.add_parser(
-        "history", help="print the trend of the measured RTOs across past drills",
+        "history", help=help_for("history"),
         description="Print one row per drill from REPORTS/history.jsonl, oldest first.")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="reports folder holding history.jsonl (default: reports)")

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from harness.backend.registry import open_backend
+from harness.cli.commands import help_for
 from harness.cli.common import EXIT_FAIL, EXIT_PASS, add_run_options, run_config
 from harness.report.format import seconds
 from harness.rollback import layer1 as rollback
@@ -26,7 +27,7 @@ it does is kept for the next harness command: use it to rehearse, not to change 
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("rollback", help="Layer-1 revert of a tier to an earlier revision",
+    p = sub.add_parser("rollback", help=help_for("rollback"),
                        description=_ROLLBACK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_options(p)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness import guard
+from harness.cli.commands import help_for
 from harness.cli.common import add_run_options, run_config
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
@@ -29,11 +30,8 @@ _STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow", "not_app
 
 
 def register(sub: Any) -> None:
-    for name, helptext, handler in (
-        ("drill", "run the quarterly rollback drill (default: on staging, in the sim)", _drill),
-        ("gate", "evaluate the promotion gate checklist for one cycle and SHA", _gate),
-    ):
-        p = sub.add_parser(name, help=helptext, description=helptext)
+    for name, handler in (("drill", _drill), ("gate", _gate)):
+        p = sub.add_parser(name, help=help_for(name), description=help_for(name))
         add_run_options(p, gate=name == "gate")
         p.add_argument("--reports", default=DEFAULT_REPORTS, metavar="DIR",
                        help="where run folders are written (default: ./reports)")
@@ -46,7 +44,7 @@ def register(sub: Any) -> None:
             p.add_argument("--json", action="store_true",
                            help="print only the machine-readable verdict (JSON) on stdout")
         p.set_defaults(handler=handler)
-    rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
+    rep = sub.add_parser("report", help=help_for("report"))
     rep.add_argument("run_dir", metavar="RUN_DIR")
     add_screenshot_option(rep)
     rep.set_defaults(handler=_report)

@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from harness import workflows
+from harness.cli.commands import help_for
 
 
 def register(sub: Any) -> None:
-    top = sub.add_parser("workflows", help="check the GitHub Actions workflow contract")
+    top = sub.add_parser("workflows", help=help_for("workflows"))
     wsub = top.add_subparsers(dest="workflows_command", required=True, metavar="ACTION")
     check = wsub.add_parser(
         "check", help="verify the promote / rollback / CI workflow claims in DIR",
