@@ -22,6 +22,7 @@ from harness.backend.sim.databases import SecretDatabaseProbe, SimDatabases, see
 from harness.backend.sim.dataplane import DataPlane
 from harness.backend.sim.gate_cycle import GateStage, SimCycle
 from harness.backend.sim.seed import SeededTier, seed_tier
+from harness.backend.sim.snapshot import MotoState
 from harness.io.aws.session import tier_session
 from harness.io.db.providers import PostgresServer, open_postgres
 from harness.topology import Tier, Topology
@@ -92,6 +93,7 @@ class SimBackend:
                                    self.options.faults)
         self.databases = SimDatabases(self.dataplane)
         self._gate: GateStage | None = None
+        self._seeded_state: MotoState | None = None
 
     def start(self) -> SimBackend:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
@@ -109,6 +111,8 @@ class SimBackend:
         self.dataplane.prewarm()
         self._started = True
         self.seed()
+        self._seeded_state = MotoState.take()
+        self.dataplane.mark_baseline()
         self._start_apps()
         self.dataplane.ready()
         # Starting moto leaves a large heap behind; a full collection of it pauses the process
@@ -145,8 +149,8 @@ class SimBackend:
         self.dataplane.faults = options.faults
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
-        """The app reuses the session the last seed assumed for its tier (a moto reset
-        invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
+        """The app reuses the session the seed assumed for its tier (the assumed role is
+        part of the seeded state that every reset puts back)."""
         return lambda: self._sessions[tier.name]
 
     # -- the Backend protocol -----------------------------------------------------------------
@@ -194,13 +198,14 @@ class SimBackend:
         return lines
 
     def reset(self) -> None:
-        """A clean world: moto emptied and re-seeded (skipped when nothing used it yet)."""
+        """A clean world: moto's state put back as it was seeded, every database the last
+        scenario made dropped (skipped when nothing used the world yet)."""
         if self._fresh:
             self._fresh = False
             return
-        self._mock.reset()
+        assert self._seeded_state is not None, "start the sim first"
+        self._seeded_state.restore()
         self.dataplane.reset()
-        self.seed()
         for app in self.apps.values():
             app.reset()
 

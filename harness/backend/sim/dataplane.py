@@ -81,6 +81,7 @@ class DataPlane:
         # this process made (deep health asks often: no catalog query per answer).
         self._pending: set[str] = set()
         self._made: set[str] = set()
+        self._baseline: frozenset[str] = frozenset()
         self._patches: list[Any] = []
         self._local = threading.local()
         self._lock = threading.RLock()
@@ -155,9 +156,15 @@ class DataPlane:
             self._server.close()
             self._server = None
 
+    def mark_baseline(self) -> None:
+        """The instances seeded so far are the world ``reset`` returns to (moto's state is put
+        back beside it): each gets a fresh copy of the seed again, on first use."""
+        self._baseline = frozenset(self._pending | self._made)
+
     def reset(self) -> None:
-        """Drop every database the data plane made (moto was emptied beside it)."""
-        self._pending.clear()
+        """Drop every database the data plane made; the baseline's instances are owed a fresh
+        copy of the seed again."""
+        self._pending = set(self._baseline)
         self._made.clear()
         if not self.started:
             return
