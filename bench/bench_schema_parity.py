@@ -1,30 +1,33 @@
-"""Time the normalised schema parity check on two 1,000-table databases, and migra on the
-same pair in the same run.
+"""`harness schema diff` on two 1,000-table databases, against migra and against the floor
+(the two `pg_dump --schema-only` runs it needs), all measured in one run.
 
-    python bench/bench_schema_parity.py [--tables 1000] [--dsn DSN] [--repeat 3]
+    python bench/bench_schema_parity.py [--tables 1000] [--dsn DSN] [--repeat 5]
 
-Builds the schema (tables with indexes, foreign keys and views) in database A, copies it to
-B with CREATE DATABASE ... TEMPLATE, then times `harness.io.db.dump.diff_databases(A, B)`
-(two pg_dump runs, normalisation, comparison) and migra's `Migration(A, B)` + `inspect` +
-`add_all_changes` on the same pair. migra is optional (pip install migra psycopg2-binary);
-when it cannot be imported or run, the reason is printed and the harness figure stands.
+Builds the schema (tables with indexes, foreign keys, views) in database A and copies it to
+B with CREATE DATABASE ... TEMPLATE. Each round, in turn: the floor (both pg_dump runs side
+by side, as the harness runs them), the harness CLI as a subprocess (Python start-up and
+imports included), and the migra CLI as a subprocess (its own start-up included). The
+in-process figures (no start-up) follow. migra comes with the `bench` extra
+(`pip install -e '.[bench]'`); when it cannot be run the reason is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from harness.io.db.dump import diff_databases
 from harness.io.db.providers import PostgresServer, open_postgres
-from harness.io.db.schema import compare, normalise
 
 
 def schema_sql(tables: int) -> str:
@@ -43,28 +46,11 @@ def schema_sql(tables: int) -> str:
     return "".join(parts)
 
 
-R = TypeVar("R")
-
-
-def timed(action: Callable[[], R], repeat: int) -> tuple[list[float], R]:
-    times = []
-    for _ in range(repeat):
-        started = time.monotonic()
-        result = action()
-        times.append(time.monotonic() - started)
-    return times, result
-
-
-def dump_text(dsn: str, pg_dump: str) -> str:
-    return subprocess.run([pg_dump, "--schema-only", "--no-owner", "--no-privileges",
-                           "--dbname", dsn], capture_output=True, text=True, check=True).stdout
-
-
 def migra_url(dsn: str) -> str:
     """migra (SQLAlchemy + psycopg2) wants a URL; sockets go in the host query parameter."""
     p = conninfo_to_dict(dsn)
-    auth = p.get("user", "postgres") + (f":{p['password']}" if p.get("password") else "")
-    host = p.get("host", "")
+    auth = str(p.get("user", "postgres")) + (f":{p['password']}" if p.get("password") else "")
+    host = str(p.get("host", ""))
     if host.startswith("/"):
         return f"postgresql://{auth}@/{p['dbname']}?host={host}"
     return f"postgresql://{auth}@{host}:{p.get('port', 5432)}/{p['dbname']}"
@@ -81,17 +67,48 @@ def run_migra(a: str, b: str) -> str:
         return str(migration.sql)
 
 
+def timed(action: Callable[[], object]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def both_dumps(pg_dump: str, a: str, b: str) -> None:
+    """The floor: the two dumps the harness needs, side by side."""
+    args = [pg_dump, "--schema-only", "--no-owner", "--no-privileges",
+            "--exclude-table=_migrations"]
+    procs = [subprocess.Popen([*args, "--dbname", dsn], stdout=subprocess.DEVNULL)
+             for dsn in (a, b)]
+    if any(p.wait() != 0 for p in procs):
+        raise SystemExit("pg_dump failed")
+
+
+def cli(argv: list[str], ok: set[int]) -> Callable[[], None]:
+    def run() -> None:
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode not in ok:
+            raise RuntimeError(f"{argv[:4]} exit {done.returncode}: {done.stderr.strip()}")
+    return run
+
+
+def figure(name: str, times: list[float], floor: list[float]) -> str:
+    med = statistics.median(times)
+    return (f"  {name:<44} median {med:6.3f} s  best {min(times):6.3f} s  "
+            f"= {med / statistics.median(floor):5.2f}x the floor")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=1000)
     parser.add_argument("--dsn", default=None, help="server to use (default: embedded)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
     started = time.monotonic()
     server: PostgresServer = open_postgres(args.dsn, use_docker=False)
     print(f"server: {server.kind} PostgreSQL {server.server_major} "
-          f"(ready in {time.monotonic() - started:.2f} s)")
+          f"(ready in {time.monotonic() - started:.2f} s); load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     try:
         a = server.create_database("bench_parity_a", template="template0")
         started = time.monotonic()
@@ -102,49 +119,59 @@ def main() -> None:
         print(f"schema: {args.tables} tables, {2 * args.tables} indexes, "
               f"{args.tables - 1} foreign keys, {args.tables // 10} views "
               f"(built in {build:.2f} s)")
-
-        # Interleaved (ours, then migra, per round) so that a busy machine slows both alike,
-        # after one untimed warm-up of each (imports, first connections, catalog caches).
-        ours: list[float] = []
-        theirs: list[float] = []
-        migra_error = ""
-        diff_databases(a, b)
-        try:
-            run_migra(a, b)
-        except Exception as exc:  # optional tool: report why, keep our figure
-            migra_error = f"{type(exc).__name__}: {exc}"
-        for _ in range(args.repeat):
-            took, result = timed(lambda: diff_databases(a, b), 1)
-            ours += took
-            if not migra_error:
+        pg_dump = server.pg_dump().path
+        harness_cli = cli([sys.executable, "-m", "harness.cli.main", "schema", "diff", a, b,
+                           "--pg-dump", pg_dump], {0})
+        migra_bin = shutil.which("migra", path=str(Path(sys.executable).parent))
+        migra_cli = (cli([migra_bin, "--unsafe", migra_url(a), migra_url(b)], {0})
+                     if migra_bin else None)
+        contenders: dict[str, Callable[[], object]] = {
+            "floor: 2 x pg_dump --schema-only, side by side": lambda: both_dumps(pg_dump, a, b),
+            "harness schema diff (CLI, subprocess)": harness_cli,
+            "harness diff_databases (in-process)": lambda: diff_databases(a, b),
+        }
+        problems: dict[str, str] = {}
+        if migra_cli is None:
+            problems["migra"] = "no migra script next to this Python (pip install -e '.[bench]')"
+        else:
+            contenders["migra (CLI, subprocess)"] = migra_cli
+            contenders["migra Migration + add_all_changes (in-process)"] = (
+                lambda: run_migra(a, b))
+        # One untimed warm-up each (page cache, catalog caches, first imports), then rounds
+        # interleaved so that a busy machine slows every contender alike.
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        for round_ in range(args.repeat + 1):
+            for name, action in contenders.items():
+                if name in problems:
+                    continue
                 try:
-                    took_migra, sql = timed(lambda: run_migra(a, b), 1)
-                    theirs += took_migra
-                except Exception as exc:  # optional tool: report why, keep our figure
-                    migra_error = f"{type(exc).__name__}: {exc}"
-        print(f"harness parity (2 x pg_dump + normalise + compare): best {min(ours):.3f} s, "
-              f"median {statistics.median(ours):.3f} s over {args.repeat} runs; "
-              f"verdict: {result.verdict.value}")
-        pg_dump = server.pg_dump()
-        raw = [dump_text(dsn, pg_dump.path) for dsn in (a, b)]
-        pure, _ = timed(lambda: compare(normalise(raw[0]), normalise(raw[1])), args.repeat)
-        print(f"  of which normalise + compare in Python: median "
-              f"{statistics.median(pure):.3f} s ({len(raw[0]) / 1024:.0f} KiB of dump each)")
-        if migra_error:
-            print(f"migra: not measured ({migra_error})")
-            return
-        print(f"migra (inspect both + diff): best {min(theirs):.3f} s, "
-              f"median {statistics.median(theirs):.3f} s over {args.repeat} runs; "
-              f"empty diff: {not str(sql).strip()}")
+                    took = timed(action)
+                except Exception as exc:  # an optional tool failing: say why, keep the rest
+                    problems[name] = f"{type(exc).__name__}: {exc}"
+                    continue
+                if round_:
+                    times[name].append(took)
+        floor = times["floor: 2 x pg_dump --schema-only, side by side"]
+        print(f"{args.repeat} interleaved rounds after one warm-up (time.monotonic):")
+        for name, measured in times.items():
+            if measured:
+                print(figure(name, measured, floor))
+        for name, why in problems.items():
+            print(f"  {name}: not measured ({why})")
+        ours = times["harness schema diff (CLI, subprocess)"]
+        theirs = times.get("migra (CLI, subprocess)", [])
+        if ours and theirs:
+            ratios = ", ".join(f"{t / o:.2f}" for o, t in zip(ours, theirs, strict=True))
+            print(f"migra CLI / harness CLI: {statistics.median(theirs) / statistics.median(ours):.2f}x "
+                  f"(medians); per round {ratios}")
         with psycopg.connect(b, autocommit=True) as conn:
             conn.execute(f"ALTER TABLE t{args.tables // 2} ALTER COLUMN amount TYPE "
                          "numeric(14, 2)".encode())
         changed = diff_databases(a, b)
+        seen = "not run" if "migra" in problems or migra_cli is None else (
+            "non-empty" if run_migra(a, b).strip() else "EMPTY")
         print(f"sanity, one column type changed in B: harness says {changed.verdict.value}, "
-              f"migra's diff is {'non-empty' if run_migra(a, b).strip() else 'EMPTY'}")
-        ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
-        print(f"ratio migra / harness: {statistics.median(theirs) / statistics.median(ours):.2f}x "
-              f"(medians); per round {', '.join(f'{r:.2f}' for r in ratios)}")
+              f"migra's diff is {seen}")
     finally:
         server.drop_database("bench_parity_a")
         server.drop_database("bench_parity_b")

@@ -9,10 +9,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pglast import ast
+
 from harness.io.db.dump import dump_schema
 from harness.io.db.providers import PgDump, PostgresServer
 from harness.io.db.schema import Schema, SchemaComparison, Verdict, changes, compare
+from harness.io.db.server_info import server_info
 from harness.migrations.discovery import Migration, MigrationSet
+from harness.migrations.facts import read_facts
 from harness.migrations.rules import Category, Classification, classify, fold_catalog
 from harness.migrations.runner import (
     MigrationFailed,
@@ -21,7 +25,9 @@ from harness.migrations.runner import (
     apply_up,
 )
 
-_DML = frozenset({"INSERT", "UPDATE", "DELETE", "TRANSACTION", "SELECT", "WITH"})
+# Statements that change data (or nothing), never the schema.
+_DATA_ONLY = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.SelectStmt,
+              ast.TransactionStmt, ast.VariableSetStmt)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class RoundTripReport:
     database: str
     results: tuple[RoundTrip, ...]
     not_run: tuple[str, ...] = field(default=())
+    server: str = ""  # which PostgreSQL: kind and version (ServerInfo.label)
+    forward_only: tuple[str, ...] = field(default=())  # applied up only (--since)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +100,10 @@ class _Trip:
 
     def run(self, reapply: bool) -> None:
         migration = self.migration
+        # The database at hand answers what the file cannot (function volatility, ...).
+        self.classification = classify(migration.version, migration.name,
+                                       migration.forward.path, migration.forward.statements,
+                                       read_facts(self.dsn, migration))
         a = self.dump()
         self.step("up", apply_up, expect_listed=True)
         b = self.dump()
@@ -162,19 +174,22 @@ def roundtrip_directory(server: PostgresServer, migrations: MigrationSet, *,
     dsn = server.create_database(scratch, template=template)
     results: list[RoundTrip] = []
     not_run: list[str] = []
+    forward_only: list[str] = []
     try:
+        label = server_info(dsn, server.kind).label
         for migration in migrations.migrations:
             if results and not results[-1].ok:
                 not_run.append(migration.version)
                 continue
             if since is not None and migration.version <= since:
                 apply_up(dsn, migration)
+                forward_only.append(migration.version)
                 continue
             results.append(roundtrip_migration(dsn, migration, pg_dump))
     finally:
         if not keep:
             server.drop_database(scratch)
-    return RoundTripReport(scratch, tuple(results), tuple(not_run))
+    return RoundTripReport(scratch, tuple(results), tuple(not_run), label, tuple(forward_only))
 
 
 def worst(report: RoundTripReport) -> Category:
@@ -183,4 +198,4 @@ def worst(report: RoundTripReport) -> Category:
 
 
 def _data_only(migration: Migration) -> bool:
-    return all(s.kind in _DML for s in migration.forward.statements)
+    return all(isinstance(s.node, _DATA_ONLY) for s in migration.forward.statements)
