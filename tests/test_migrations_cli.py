@@ -145,7 +145,10 @@ def test_schema_diff_identical_equivalent_and_different(harness: Cli, postgres: 
             conn.execute("ALTER TABLE t ALTER COLUMN x TYPE bigint")
         different = harness("schema", "diff", a, b)
         assert different.returncode == 1
-        assert "-    x integer" in different.stdout and "+    x bigint" in different.stdout
+        assert "  table public.t: column x type integer -> bigint\n" in different.stdout
+        assert "+    x bigint" not in different.stdout  # the lines only with --diff
+        hunks = harness("schema", "diff", a, b, "--diff")
+        assert "-    x integer" in hunks.stdout and "+    x bigint" in hunks.stdout
         same = harness("schema", "diff", a, a)
         assert same.returncode == 0 and "identical" in same.stdout
     finally:

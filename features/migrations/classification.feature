@@ -17,7 +17,7 @@ Feature: Each migration is classified for backward compatibility
       | DROP TABLE IF EXISTS sessions;                     | breaking       | drop-table                    |
       | ALTER TABLE users RENAME COLUMN email TO mail;     | breaking       | rename-column                 |
       | ALTER TABLE users ALTER COLUMN id TYPE bigint;     | breaking       | change-column-type            |
-      | ALTER TABLE users ALTER COLUMN email SET NOT NULL; | breaking       | set-not-null                  |
+      | ALTER TABLE users ALTER COLUMN email SET NOT NULL; | risky          | set-not-null                  |
       | ALTER TABLE users ADD COLUMN tenant int NOT NULL;  | breaking       | add-required-column           |
       | DELETE FROM app_settings;                          | breaking       | delete-without-where          |
       | CREATE INDEX users_email_idx ON users (email);     | risky          | create-index-not-concurrently |

@@ -14,7 +14,6 @@ from rich.console import Console
 
 from harness import topology as topology_mod
 from harness.errors import HarnessError
-from harness.pytest.runconfig import RunConfig
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] in (["migrations"], ["schema"]):
+        # No database, AWS or pytest machinery on these paths: skip building every command.
+        from harness.cli import migrations
+
+        return migrations.main(words)
     parser = build_parser()
     args = parser.parse_args(argv)
     # Wide output when piped (CI logs), the terminal's width otherwise.
@@ -62,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def add_shared_options(parser: argparse.ArgumentParser) -> None:
+    from harness.pytest.runconfig import RunConfig  # pytest: only for the commands that run it
+
     RunConfig.add_options(parser)
 
 

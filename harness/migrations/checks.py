@@ -45,7 +45,8 @@ def check_statements(statements: Sequence[Statement], facts: Facts) -> Iterator[
     file = _File(facts, partitioned=set(facts.partitioned))
     body = unwrapped(tuple(statements))
     if len(body) < len(statements):
-        yield Hit("transaction-control", statements[0], "", "wrapping BEGIN ... COMMIT")
+        yield Hit("transaction-control", statements[0], "",
+                  f"BEGIN at line {statements[0].line}, COMMIT at line {statements[-1].line}")
     for stmt in body:
         yield from _used_enum_values(stmt, file)
         yield from _check(stmt, file)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError
 from harness.migrations import txmode
 from harness.migrations.statements import ParsedSql, Statement, parse_sql
-from harness.topology import MigrationsConfig
+
+if TYPE_CHECKING:  # the topology module is only needed to read a topology file
+    from harness.topology import MigrationsConfig
 
 DEFAULT_FORWARD_PATTERN = r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.sql$"
 DEFAULT_DOWN_SUFFIX = ".down.sql"

@@ -192,6 +192,7 @@ def fold_catalog(result: Classification, changes: Sequence[Change],
 
     A catalog finding is attributed to the file's DO block when there is exactly one."""
     explained = {(f.rule, f.obj) for f in result.findings}
+    dropped_schemas = {f.obj for f in result.findings if f.rule == "drop-schema"}
     do_blocks = [s for s in statements if s.kind == "DoStmt"]
     block = do_blocks[0] if len(do_blocks) == 1 else None
     path = result.findings[0].path if result.findings else result.name
@@ -199,7 +200,8 @@ def fold_catalog(result: Classification, changes: Sequence[Change],
     for change in changes:
         rule_id, covered_by = _CHANGE_RULE[change.kind]
         obj = _unqualified(change.obj)
-        if any((r, obj) in explained for r in covered_by):
+        if (any((r, obj) in explained for r in covered_by)
+                or change.obj.split(".", 1)[0] in dropped_schemas):
             continue
         added.append(replace(finding(rule_id, path, block, obj, f"catalog diff: {change.detail}"),
                              source="catalog"))

@@ -13,13 +13,14 @@ _KINDS = {"dsn": "given by DSN", "docker": "Docker container", "embedded": "embe
 
 @dataclass(frozen=True)
 class ServerInfo:
-    kind: str  # dsn | docker | embedded
+    kind: str  # dsn | docker | embedded, or "" when the caller cannot tell
     version: str  # e.g. "16.4"
     location: str  # host:port or socket directory, never credentials
 
     @property
     def label(self) -> str:
-        return f"PostgreSQL {self.version}, {_KINDS.get(self.kind, self.kind)}, at {self.location}"
+        provider = f", {_KINDS.get(self.kind, self.kind)}" if self.kind else ""
+        return f"PostgreSQL {self.version}{provider}, at {self.location}"
 
 
 def server_info(dsn: str, kind: str = "dsn") -> ServerInfo:
