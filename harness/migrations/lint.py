@@ -41,10 +41,14 @@ def lint(directory: Path | str, pattern: MigrationPattern | None = None) -> Lint
 
 
 def classify_all(found: MigrationSet, facts: Facts | None = None) -> tuple[Classification, ...]:
-    """Classify each forward file in order, telling each what the earlier ones created."""
+    """Classify each forward file in order, telling each what the earlier ones created. A
+    file that could not be read or parsed is not classified (it has no verdict to give)."""
+    unusable = {p.path for p in found.problems if p.code in BAD_INPUT}
     known = facts or Facts()
     classified = []
     for migration in found.migrations:
+        if migration.forward.path in unusable:
+            continue
         statements = migration.forward.statements
         known = known.with_partitioned(partitioned_tables(statements))
         classified.append(classify(migration.version, migration.name, migration.forward.path,

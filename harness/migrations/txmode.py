@@ -100,6 +100,13 @@ def problems(statements: Sequence[Statement],
                         "move it into a migration file of its own (it may keep session SET "
                         "statements such as SET lock_timeout beside it): the runner runs that "
                         "file outside a transaction")
+    after = body[body.index(outside[0]) + 1:]
+    for stmt in after:
+        if _is_set(stmt):
+            yield TxProblem("set-after-non-transactional", stmt,
+                            f"SET after {what} changes nothing it runs, and if it failed the "
+                            "statement before it would be applied but not recorded",
+                            "move the SET before the statement it is for")
     for stmt in body:
         if isinstance(stmt.node, ast.VariableSetStmt) and stmt.node.is_local:
             yield TxProblem("set-local-outside-transaction", stmt,

@@ -9,17 +9,18 @@ from dataclasses import dataclass, field, replace
 
 IMMUTABLE, STABLE, VOLATILE = "i", "s", "v"
 
-# pg_proc.provolatile of built-in functions a column default commonly calls (PostgreSQL
-# 16; tests/test_migrations_volatility.py checks this table against a real server's pg_proc).
+# pg_proc.provolatile of built-in functions a column default commonly calls, the most
+# volatile overload of each name (PostgreSQL 16; tests/test_migrations_volatility.py checks
+# this table against a real server's pg_proc).
 BUILTIN = {
     "random": VOLATILE, "gen_random_uuid": VOLATILE, "clock_timestamp": VOLATILE,
     "timeofday": VOLATILE, "nextval": VOLATILE, "random_normal": VOLATILE,
     "txid_current": STABLE, "now": STABLE, "statement_timestamp": STABLE,
     "transaction_timestamp": STABLE, "current_setting": STABLE, "to_char": STABLE,
-    "lower": IMMUTABLE, "upper": IMMUTABLE, "md5": IMMUTABLE, "length": IMMUTABLE,
+    "lower": IMMUTABLE, "upper": IMMUTABLE, "md5": IMMUTABLE, "length": STABLE,
     "concat": STABLE, "jsonb_build_object": STABLE, "json_build_object": STABLE,
     "jsonb_build_array": STABLE, "array_fill": IMMUTABLE, "make_interval": IMMUTABLE,
-    "date_trunc": STABLE, "to_timestamp": IMMUTABLE, "abs": IMMUTABLE,
+    "date_trunc": STABLE, "to_timestamp": STABLE, "abs": IMMUTABLE,
 }
 # Functions of common extensions, absent from a bare server.
 EXTENSIONS = {
