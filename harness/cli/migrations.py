@@ -9,20 +9,17 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.cli.main import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from harness.errors import HarnessError
-from harness.io.db.schema import SchemaComparison, Verdict
-from harness.migrations.discovery import (
-    DEFAULT_DOWN_SUFFIX,
-    DEFAULT_FORWARD_PATTERN,
-    MigrationPattern,
-    load,
-)
-from harness.migrations.lint import lint
-from harness.migrations.render import lint_json, lint_text, roundtrip_json, roundtrip_text
-from harness.migrations.rules import Category
+from harness.migrations.patterns import DEFAULT_DOWN_SUFFIX, DEFAULT_FORWARD_PATTERN
+
+# Each command imports what it needs when it runs: `schema diff` never loads the SQL parser,
+# `lint` never loads a database driver.
+if TYPE_CHECKING:
+    from harness.io.db.schema import SchemaComparison
+    from harness.migrations.discovery import MigrationPattern
 
 
 def register(subparsers: Any) -> None:
@@ -79,6 +76,10 @@ def _directory_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
+    from harness.migrations.lint import lint
+    from harness.migrations.render import lint_json, lint_text
+    from harness.migrations.rules import Category
+
     report = lint(args.directory, _pattern(args))
     _emit(args, lint_json(report), lint_text(report))
     if report.bad_input:
@@ -88,8 +89,9 @@ def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
 
 
 def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
-    # Imported here so `lint` (no database) starts without loading psycopg.
     from harness.io.db.providers import open_postgres
+    from harness.migrations.discovery import load
+    from harness.migrations.render import roundtrip_json, roundtrip_text
     from harness.migrations.roundtrip import roundtrip_directory
 
     migrations = load(args.directory, _pattern(args))
@@ -102,6 +104,7 @@ def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
 
 def cmd_schema_diff(args: argparse.Namespace, console: object = None) -> int:
     from harness.io.db.dump import diff_databases
+    from harness.io.db.schema import Verdict
 
     result = diff_databases(args.dsn_a, args.dsn_b, pg_dump_path=args.pg_dump,
                             with_privileges=args.with_privileges)
@@ -154,6 +157,8 @@ def _diff_json(result: SchemaComparison) -> dict[str, Any]:
 
 def _pattern(args: argparse.Namespace) -> MigrationPattern:
     """Command-line flags win over the topology file, which wins over the defaults."""
+    from harness.migrations.discovery import MigrationPattern
+
     if args.topology:
         from harness import topology  # read only when a topology file is named
 

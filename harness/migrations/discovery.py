@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError
 from harness.migrations import txmode
+from harness.migrations.patterns import DEFAULT_DOWN_SUFFIX, DEFAULT_FORWARD_PATTERN
 from harness.migrations.statements import ParsedSql, Statement, parse_sql
 
 if TYPE_CHECKING:  # the topology module is only needed to read a topology file
     from harness.topology import MigrationsConfig
 
-DEFAULT_FORWARD_PATTERN = r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.sql$"
-DEFAULT_DOWN_SUFFIX = ".down.sql"
 
 # The documented way to say a down cannot restore what its forward removed (see
 # docs/migrations.md); a down holding only this comment passes pairing.

@@ -102,17 +102,32 @@ def newest_pg_dump(configured: str | None = None) -> PgDump:
     if configured is not None:
         return PgDump(configured, pg_dump_major(configured))
     found: list[PgDump] = []
-    for path in pg_dump_candidates():
-        try:
-            found.append(PgDump(path, pg_dump_major(path)))
-        except ConfigError:
-            continue
+    for path, major in _versions(pg_dump_candidates()):
+        if major is not None:
+            found.append(PgDump(path, major))
     if not found:
         raise ConfigError("no pg_dump found", where="pg_dump search (PATH, "
                           "/usr/lib/postgresql/*/bin, pgserver bundle)",
                           fix="install pg_dump (e.g. postgresql-client-16) and put it on PATH, "
                               "or pass its path with --pg-dump")
     return max(found, key=lambda d: d.major)
+
+
+def _versions(paths: list[str]) -> list[tuple[str, int | None]]:
+    """The major version of each pg_dump, all asked at once (None: it does not run)."""
+    procs: list[tuple[str, subprocess.Popen[str] | None]] = []
+    for path in paths:
+        try:
+            procs.append((path, subprocess.Popen([path, "--version"], stdout=subprocess.PIPE,
+                                                 stderr=subprocess.DEVNULL, text=True)))
+        except OSError:
+            procs.append((path, None))
+    found: list[tuple[str, int | None]] = []
+    for path, proc in procs:
+        out = proc.communicate(timeout=10)[0] if proc is not None else ""
+        match = _VERSION.search(out) if proc is not None and proc.returncode == 0 else None
+        found.append((path, int(match[1]) if match else None))
+    return found
 
 
 def _pgserver_bin() -> Path:
