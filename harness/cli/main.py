@@ -9,15 +9,18 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from harness import topology as topology_mod
 from harness.errors import HarnessError
+
+if TYPE_CHECKING:  # rich and the topology load only for the commands that use them
+    from rich.console import Console
+
+    from harness import topology as topology_mod
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-Handler = Callable[[argparse.Namespace, Console], int]
+Handler = Callable[[argparse.Namespace, "Console"], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.cli import migrations
 
         return migrations.main(words)
+    from rich.console import Console
+
     parser = build_parser()
     args = parser.parse_args(argv)
     # Wide output when piped (CI logs), the terminal's width otherwise.
@@ -73,6 +78,8 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_topology(path: str | None) -> topology_mod.Topology:
+    from harness import topology as topology_mod
+
     return topology_mod.load(path)
 
 
