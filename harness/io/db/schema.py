@@ -69,10 +69,11 @@ class Schema:
         """Key -> normalised SQL: two schemas are identical when these are equal."""
         return {key: obj.body for key, obj in self._by_key.items()}
 
-    def text(self, *, column_order: bool = True) -> str:
-        """Canonical text: objects sorted by key, bodies normalised."""
+    def text(self, keys: set[str] | None = None, *, column_order: bool = True) -> str:
+        """Canonical text: objects (all, or those of ``keys`` present) sorted by key, bodies
+        normalised."""
         parts = []
-        for key in sorted(self._by_key):
+        for key in sorted(self._by_key if keys is None else keys & self._by_key.keys()):
             obj = self._by_key[key]
             body = obj.body if column_order or obj.kind != "TABLE" else sorted_columns(obj.body)
             parts.append(f"-- {key}\n{body}\n")
@@ -164,16 +165,15 @@ def compare(left: Schema, right: Schema, *, left_label: str = "left",
             right_label: str = "right") -> SchemaComparison:
     """Identical (same objects, same SQL), equivalent (only table column order differs) or
     different, with every changed object named and a unified diff of the canonical texts."""
-    if left.bodies() == right.bodies():
+    old, new = left.bodies(), right.bodies()
+    changed = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+    if not changed:
         return SchemaComparison(Verdict.IDENTICAL, left_label, right_label, "")
-    diff = unified_diff(left.text(), right.text(), left_label, right_label)
-    named = object_changes(left, right)
-    if left.text(column_order=False) == right.text(column_order=False):
-        reordered = tuple(sorted(
-            key.split(" ", 1)[1] for key in left.keys()  # noqa: SIM118
-            if key.startswith("TABLE ") and (o := right.get(key)) is not None
-            and o.body != (left.get(key) or o).body
-        ))
+    # Only the changed objects are diffed and named (the rest is equal by construction).
+    diff = unified_diff(left.text(changed), right.text(changed), left_label, right_label)
+    named = object_changes(left, right, changed)
+    if left.text(changed, column_order=False) == right.text(changed, column_order=False):
+        reordered = tuple(sorted(key.split(" ", 1)[1] for key in changed))
         return SchemaComparison(Verdict.EQUIVALENT, left_label, right_label, diff, reordered,
                                 named)
     return SchemaComparison(Verdict.DIFFERENT, left_label, right_label, diff, changes=named)

@@ -34,10 +34,12 @@ class ObjectChange:
         return f"{self.name}: {self.change}"
 
 
-def object_changes(left: Schema, right: Schema) -> tuple[ObjectChange, ...]:
-    """Every object added, removed or changed from ``left`` to ``right``, named."""
+def object_changes(left: Schema, right: Schema,
+                   keys: set[str] | None = None) -> tuple[ObjectChange, ...]:
+    """Every object added, removed or changed from ``left`` to ``right`` (among ``keys``,
+    when the caller already knows which differ), named."""
     found: list[ObjectChange] = []
-    for key in sorted(left.keys() | right.keys()):
+    for key in sorted(left.keys() | right.keys() if keys is None else keys):
         old, new = left.get(key), right.get(key)
         if old is not None and new is not None and old.body == new.body:
             continue
