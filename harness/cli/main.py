@@ -8,17 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.cli.exits import EXIT_FAIL
 from harness.errors import HarnessError
 
-if TYPE_CHECKING:  # rich and the topology load only for the commands that use them
+if TYPE_CHECKING:  # rich loads only for the commands that print through it
     from rich.console import Console
-
-    from harness import topology as topology_mod
-
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace, "Console"], int]
 
@@ -69,29 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return EXIT_FAIL
-
-
-def add_shared_options(parser: argparse.ArgumentParser) -> None:
-    from harness.pytest.runconfig import RunConfig  # pytest: only for the commands that run it
-
-    RunConfig.add_options(parser)
-
-
-def load_topology(path: str | None) -> topology_mod.Topology:
-    from harness import topology as topology_mod
-
-    return topology_mod.load(path)
-
-
-def project_root() -> Path:
-    """The checkout holding features/ and steps/: from the working directory upwards, else
-    the one the harness package was installed from (editable install)."""
-    candidates = [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]
-    for path in candidates:
-        if (path / "features").is_dir() and (path / "steps").is_dir():
-            return path
-    raise HarnessError("cannot find the features/ and steps/ folders",
-                       fix="run harness from the project checkout (or install it editable)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.cli.main import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from harness.errors import HarnessError
 from harness.migrations.patterns import DEFAULT_DOWN_SUFFIX, DEFAULT_FORWARD_PATTERN
 

@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.report.browser import BrowserError, find_browser, screenshot_run
-from harness.report.history import HISTORY_FILE, RTO_NAMES, read_history, trend_columns
+from harness.report.history import HISTORY_FILE, read_history, trend_columns
+from harness.rto import RTO_NAMES
 
 
 def register(subparsers: Any) -> None:

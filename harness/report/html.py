@@ -36,8 +36,9 @@ import jinja2
 from markupsafe import Markup
 
 from harness.report.format import STATUS_LABEL, headline, one_line, seconds, short_seconds
-from harness.report.history import RTO_NAMES, HistoryRow, trend_columns
+from harness.report.history import HistoryRow, trend_columns
 from harness.report.svg import has_trend, timeline_caption, timeline_svg, trend_svg
+from harness.rto import RTO_NAMES
 
 
 @dataclass(frozen=True)
