@@ -1,5 +1,5 @@
-"""What the commands share: the exit-code contract, the run options, and turning parsed
-arguments into the one validated RunConfig."""
+"""What the commands that run against a world share: the run options, and turning parsed
+arguments into the one validated RunConfig (the exit codes are in ``harness.cli.exits``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ import argparse
 from pathlib import Path
 
 from harness.cli import options
-from harness.cli.exits import EXIT_FAIL as EXIT_FAIL
-from harness.cli.exits import EXIT_PASS as EXIT_PASS
-from harness.cli.exits import EXIT_USAGE as EXIT_USAGE
 from harness.runconfig import RunConfig
 
 
