@@ -1,7 +1,8 @@
 """Each command imports only what it uses: `harness --help` no command at all, the commands
-that read files (lint, schema diff, topology, workflows, history, report) none of pytest,
-boto3, moto or the sim, and no database driver or rich where they do not need them. Checked
-through the real entry point in a fresh interpreter: sys.modules after the command ran."""
+that read files (topology, workflows, history, report) none of pytest, boto3, moto or the
+sim, and no database driver or template engine where they do not need them (lint and schema
+diff: tests/test_cli_light_paths.py). Checked through the real entry point in a fresh
+interpreter: sys.modules after the command ran."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.io.db.providers import PostgresServer
-
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 # What only the commands that run a world (drill, gate, promote, rollback, cleanup) load.
 WORLD = ("pytest", "_pytest", "pytest_bdd", "boto3", "botocore", "moto",
-         "harness.backend", "harness.world", "harness.pytest", "harness.io.aws")
+         "harness.backend.sim", "harness.backend.aws", "harness.backend.registry",
+         "harness.world", "harness.pytest", "harness.io.aws")
 PROBE = """
 import contextlib, io, json, sys
 from harness.cli.main import main
@@ -59,19 +59,8 @@ def test_help_imports_no_command_and_no_third_party_package() -> None:
     modules = loaded("--help")
     assert third_party(modules) == []
     commands = under(modules, "harness.cli")
-    assert commands == ["harness.cli", "harness.cli.commands", "harness.cli.common",
-                        "harness.cli.main", "harness.cli.options"]
-
-
-def test_migrations_lint_loads_no_world_no_database_driver_and_no_rich() -> None:
-    modules = loaded("migrations", "lint", str(FIXTURES / "migrations" / "app"))
-    assert under(modules, *WORLD, "psycopg", "rich") == []
-
-
-def test_schema_diff_loads_no_world_and_no_rich(postgres: PostgresServer) -> None:
-    dsn = postgres.dsn("postgres")
-    modules = loaded("schema", "diff", dsn, dsn)
-    assert under(modules, *WORLD, "rich") == []
+    assert commands == ["harness.cli", "harness.cli.commands", "harness.cli.exits",
+                        "harness.cli.main"]
 
 
 @pytest.mark.parametrize("argv", [

@@ -1,18 +1,13 @@
-"""What the commands share: the exit-code contract, the run options, and turning parsed
-arguments into the one validated RunConfig."""
+"""What the commands that run against a world share: the run options, and turning parsed
+arguments into the one validated RunConfig (the exit codes are in ``harness.cli.exits``)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from harness.cli import options
-
-if TYPE_CHECKING:  # the run configuration loads only for the commands that run something
-    from harness.runconfig import RunConfig
-
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from harness.runconfig import RunConfig
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, gate: bool = False) -> None:
@@ -24,7 +19,5 @@ def add_run_options(parser: argparse.ArgumentParser, *, gate: bool = False) -> N
 def run_config(args: argparse.Namespace, *, kind: str, reports_dir: Path | None = None,
                run_id: str | None = None, progress: bool = False) -> RunConfig:
     """The run the arguments describe, validated (exit 2 on anything unusable)."""
-    from harness.runconfig import RunConfig
-
     return RunConfig.from_options(lambda dest: getattr(args, dest), kind=kind,
                                   reports_dir=reports_dir, run_id=run_id, progress=progress)

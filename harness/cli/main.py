@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from harness.cli.commands import COMMANDS
-from harness.cli.common import EXIT_FAIL
+from harness.cli.exits import EXIT_FAIL
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:

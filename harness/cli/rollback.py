@@ -9,7 +9,8 @@ from rich.console import Console
 
 from harness.backend.registry import open_backend
 from harness.cli.commands import help_for
-from harness.cli.common import EXIT_FAIL, EXIT_PASS, add_run_options, run_config
+from harness.cli.common import add_run_options, run_config
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.report.format import seconds
 from harness.rollback import layer1 as rollback
 from harness.world import World
