@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_worker import Cli, DrillRun
 
 from harness.backend.base import Backend
 from harness.backend.sim import SimBackend
@@ -67,3 +70,20 @@ def dataplane(sim_backend: SimBackend, world: Any) -> Iterator[DataPlane]:
     faults = plane.faults
     yield plane
     plane.faults = faults
+
+
+@pytest.fixture(scope="session")
+def cli() -> Iterator[Cli]:
+    """`harness ...` as a user runs it, in one warm clean process per test session (see
+    cli_worker): exit code, stdout, stderr, the harness's own AWS calls."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield Cli(pool)
+
+
+@pytest.fixture(scope="session")
+def default_drill(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> DrillRun:
+    """One `harness drill` on the sim's defaults (rollout latency 0.2 s), shared by the tests
+    that only read what it printed and wrote."""
+    reports = tmp_path_factory.mktemp("default-drill") / "reports"
+    return DrillRun(cli("drill", "--sim-rollout-latency", "0.2", "--reports", str(reports)),
+                    reports)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_worker import Cli
 
 from harness import topology
 from harness.backend.aws import AwsBackend
@@ -98,11 +99,6 @@ def wait_for(url: str, timeout_s: float = 30.0) -> None:
             time.sleep(0.1)
 
 
-def harness_run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=os.environ.copy())
-
-
 def snapshot(world: World) -> dict[str, Any]:
     return {name: (service(world, name).current_arn(), service(world, name).revision_numbers("ACTIVE"),
                    service(world, name).revision_numbers("INACTIVE")) for name in ("staging", "prod")}
@@ -123,11 +119,11 @@ def test_plan_and_refusals_through_the_cli_change_nothing(aws_like: tuple[Path, 
 
 
 def test_drill_layer1_and_rollback_features_pass_against_a_moto_server(
-        aws_like: tuple[Path, World], tmp_path: Path) -> None:
+        cli: Cli, aws_like: tuple[Path, World], tmp_path: Path) -> None:
     path, world = aws_like
-    out = harness_run("-m", "pytest", "steps", "-m", "step1 or step2 or (rollback and not data)",
-                      "--backend", "aws", "--topology", str(path), "--reports", str(tmp_path), "-q",
-                      "-p", "no:cacheprovider")
+    out = cli.pytest(str(ROOT / "steps"), "-m", "step1 or step2 or (rollback and not data)",
+                     "--backend", "aws", "--topology", str(path), "--reports", str(tmp_path), "-q",
+                     "-p", "no:cacheprovider", env=dict(os.environ))
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     doc = json.loads((tmp_path / "latest" / "evidence.json").read_text())
     assert doc["backend"] == "aws" and not doc["simulated"] and doc["verdict"] == "pass"

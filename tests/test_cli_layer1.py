@@ -1,4 +1,5 @@
-"""`harness drill` with a broken rollback and `harness rollback` as a user runs them."""
+"""`harness drill` with a broken rollback and `harness rollback` as a user runs them (the
+drill in the warm CLI worker)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,17 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_worker import Cli
 
-from harness.cli import main as cli
-from tests.test_cli import harness
+from harness.cli.main import main as harness_main
 
 
 def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        cli: Cli, tmp_path: Path) -> None:
     password = "pw-that-must-never-be-printed"
-    monkeypatch.setenv("HARNESS_STAGING_BASIC_AUTH_PASSWORD", password)
     t0 = time.monotonic()
-    out = harness("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
-                  "--reports", str(tmp_path))
+    out = cli("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
+              "--reports", str(tmp_path), env={"HARNESS_STAGING_BASIC_AUTH_PASSWORD": password})
     wall = time.monotonic() - t0
     assert out.returncode == 1, out.stdout + out.stderr
     assert "DRILL FAIL" in out.stdout and "application RTO breached" in out.stdout
@@ -36,8 +36,8 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
 
 
 def test_rollback_in_the_sim_reports_the_measured_recovery(capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(["rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
-                     "--sim-rollout-latency", "0.2"])
+    code = harness_main(["rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
+                         "--sim-rollout-latency", "0.2"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "invapp-staging-app:3 -> invapp-staging-app:1" in out
@@ -46,6 +46,6 @@ def test_rollback_in_the_sim_reports_the_measured_recovery(capsys: pytest.Captur
 
 
 def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["drill", "--list-faults"]) == 0
+    assert harness_main(["drill", "--list-faults"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("never-recover: ") for line in lines), lines

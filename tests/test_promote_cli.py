@@ -1,32 +1,23 @@
-"""`harness promote` as a user runs it: a subprocess against its own sim."""
+"""`harness promote` as a user runs it (in the warm CLI worker), against its own sim."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
-import pytest
+from cli_worker import Cli
 
 from harness.backend.sim.seed import image_sha
 from harness.evidence.writer import load_schema
 
-ROOT = Path(__file__).resolve().parents[1]
 SHA = image_sha("staging", 3)  # what the sim's staging runs: the validated build
 
 
-def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-
-
-@pytest.mark.slow
-def test_a_broken_build_is_rolled_back_reported_fail_with_both_phases(tmp_path: Path) -> None:
-    out = harness("promote", "--sha", SHA, "--cycle", "NQU-865", "--reason", "cycle 12 green",
-                  "--signed-off-by", "Joe", "--allow-prod-write", "--sim-fault", "promote-broken-build",
-                  "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
+def test_a_broken_build_is_rolled_back_reported_fail_with_both_phases(cli: Cli, tmp_path: Path) -> None:
+    out = cli("promote", "--sha", SHA, "--cycle", "NQU-865", "--reason", "cycle 12 green",
+              "--signed-off-by", "Joe", "--allow-prod-write", "--sim-fault", "promote-broken-build",
+              "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
     assert out.returncode == 1, out.stdout + out.stderr
     doc = json.loads((tmp_path / "latest" / "evidence.json").read_text())
     jsonschema.validate(doc, load_schema())

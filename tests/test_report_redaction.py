@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_worker import Cli
 
 from harness.clock import Measurement, Phase, utcnow
 from harness.evidence.journal import Journal
@@ -94,18 +95,14 @@ def test_the_test_sees_a_leak_when_nothing_is_redacted(tmp_path: Path) -> None:
     assert AWS_SECRET in text and BASIC_PASSWORD in text
 
 
-def _cli_env(tmp_path: Path) -> dict[str, str]:
-    import os
-
-    env = dict(os.environ)
-    env.update({
+def _cli_env() -> dict[str, str]:
+    return {
         "HARNESS_STAGING_BASIC_AUTH_USER": BASIC_USER,
         "HARNESS_STAGING_BASIC_AUTH_PASSWORD": BASIC_PASSWORD,
         "HARNESS_STAGING_DSN": DSN,
         "AWS_SECRET_ACCESS_KEY": AWS_SECRET,
         "COLUMNS": "200",
-    })
-    return env
+    }
 
 
 # The cycle id is copied into the journal, the decision record, every rendering and the
@@ -113,19 +110,10 @@ def _cli_env(tmp_path: Path) -> dict[str, str]:
 LEAKY_CYCLE = f"NQU-865 {BASIC_USER}:{BASIC_PASSWORD} {DSN} {AWS_SECRET}"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("command", ["drill", "gate"])
-def test_a_real_cli_run_writes_no_secret(command: str, tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
+def test_a_real_cli_run_writes_no_secret(cli: Cli, command: str, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
-    done = subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", command, "--reports", str(reports),
-         "--cycle", LEAKY_CYCLE],
-        capture_output=True, text=True, env=_cli_env(tmp_path), timeout=300, check=False,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    done = cli(command, "--reports", str(reports), "--cycle", LEAKY_CYCLE, env=_cli_env())
     output = done.stdout + done.stderr
     if command == "gate" and "no gate scenarios were found" in output:
         pytest.skip("`harness gate` has no gate scenarios yet (features/gate/ is empty)")
