@@ -116,8 +116,10 @@ class SimBackend:
         self._start_apps()
         self.dataplane.ready()
         # Starting moto leaves a large heap behind; a full collection of it pauses the process
-        # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
-        gc.collect()
+        # for up to ~0.5 s, which would land inside a measured recovery (or, collected first,
+        # delay the start by as much). Frozen, the collector never walks it again: it is
+        # still freed by reference counting; only its few reference cycles stay. It stays
+        # frozen after ``stop`` too, or pytest's collections at the end of a run walk it.
         gc.freeze()
         self._fresh = True
         return self
@@ -233,7 +235,6 @@ class SimBackend:
         self.dataplane.close()
         self._mock.stop()
         self._env.stop()
-        gc.unfreeze()
 
     def __enter__(self) -> SimBackend:
         return self.start()
