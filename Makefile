@@ -18,9 +18,10 @@ drill: $(VENV)/.installed
 gate: $(VENV)/.installed
 	$(VENV)/bin/harness gate $(ARGS)
 
-## The whole test suite: lint, types, unit tests and every feature.
+## The whole test suite: lint, types, unit tests and every feature, on two pytest-xdist
+## workers (each with its own sim, PostgreSQL and warm CLI worker).
 test: lint
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(ARGS)
 
 ## Every benchmark in one go: each prints its figures beside baselines measured in the same
 ## run, the ratios and the machine's load (run it on a quiet machine).

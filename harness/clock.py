@@ -1,18 +1,60 @@
 """Monotonic stopwatch, polling with an interval and a deadline, and Measurement records.
 
-Every time the harness reports comes from ``time.monotonic()`` around the real operation;
-the poll interval is recorded as the measurement's resolution.
+Every time the harness reports comes from the monotonic clock around the real operation;
+the poll interval is recorded as the measurement's resolution. The clock is real time
+(``time.monotonic``, ``time.sleep``) unless a rehearsal swaps it (``use``): the sim's own
+applications read the same clock, so a test can let time pass without waiting for it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """Real time."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+_clock: Clock = SystemClock()
+
+
+def monotonic() -> float:
+    """Seconds on the clock every wait and measurement reads."""
+    return _clock.monotonic()
+
+
+def sleep(seconds: float) -> None:
+    _clock.sleep(seconds)
+
+
+@contextmanager
+def use(clock: Clock) -> Iterator[Clock]:
+    """Every wait and measurement in this process reads ``clock`` until the block ends."""
+    global _clock
+    before, _clock = _clock, clock
+    try:
+        yield clock
+    finally:
+        _clock = before
 
 
 def utcnow() -> datetime:
@@ -57,15 +99,15 @@ class Stopwatch:
 
     def __init__(self) -> None:
         self.started_at = utcnow()
-        self._t0 = time.monotonic()
+        self._t0 = monotonic()
         self._phases: list[Phase] = []
 
     def elapsed(self) -> float:
-        return time.monotonic() - self._t0
+        return monotonic() - self._t0
 
     def mark(self, name: str, at: float | None = None) -> float:
-        """Record phase ``name`` now, or at monotonic time ``at`` (seconds since the epoch of
-        ``time.monotonic``) when the instant was observed earlier."""
+        """Record phase ``name`` now, or at monotonic time ``at`` (seconds on ``monotonic``'s
+        scale) when the instant was observed earlier."""
         offset = (at - self._t0) if at is not None else self.elapsed()
         self._phases.append(Phase(name, round(offset, 4)))
         return offset
@@ -114,7 +156,7 @@ def poll_until(
     interval: float,
     deadline_s: float,
     on_attempt: Callable[[T, float], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = sleep,
 ) -> PollOutcome[T]:
     """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
 
@@ -122,14 +164,14 @@ def poll_until(
     """
     if interval <= 0 or deadline_s <= 0:
         raise ValueError("interval and deadline_s must be positive")
-    t0 = time.monotonic()
+    t0 = monotonic()
     attempts = 0
     last: T | None = None
     while True:
-        attempt_at = time.monotonic()
+        attempt_at = monotonic()
         last = probe()
         attempts += 1
-        now = time.monotonic()
+        now = monotonic()
         if on_attempt is not None:
             on_attempt(last, now - t0)
         if done(last):
@@ -137,4 +179,4 @@ def poll_until(
         if now - t0 >= deadline_s:
             return PollOutcome(False, now - t0, attempts, last)
         next_at = attempt_at + interval
-        sleep(max(0.0, min(next_at, t0 + deadline_s) - time.monotonic()))
+        sleep(max(0.0, min(next_at, t0 + deadline_s) - monotonic()))

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from cli_worker import Cli, DrillRun
 
+from harness import clock
 from harness.backend.base import Backend
 from harness.backend.sim import SimBackend
 from harness.backend.sim.dataplane import DataPlane
 from harness.io.db.providers import PostgresServer
+from tests.helpers.virtual_clock import VirtualClock
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +89,15 @@ def default_drill(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> DrillRu
     reports = tmp_path_factory.mktemp("default-drill") / "reports"
     return DrillRun(cli("drill", "--sim-rollout-latency", "0.2", "--reports", str(reports)),
                     reports)
+
+
+@pytest.fixture
+def virtual_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The harness's clock made virtual for one test: the sim's rollout latencies pass
+    without being waited for (tests/helpers/virtual_clock.py). A test marked ``realtime``
+    keeps real time."""
+    if request.node.get_closest_marker("realtime"):
+        yield
+        return
+    with clock.use(VirtualClock()):
+        yield

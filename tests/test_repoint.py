@@ -14,6 +14,10 @@ from harness.io.aws import secrets as db_secret
 from harness.io.http.health import HealthClient
 from harness.world import World
 
+# The sim's rollout latencies pass on a virtual clock: these tests are about what recovers,
+# not how long it takes (tests/test_layer1.py measures that in real time).
+pytestmark = pytest.mark.usefixtures("virtual_time")
+
 
 def test_secret_shapes_are_kept_on_update() -> None:
     plain = db_secret.parse_db_host("db.example.com\n")

@@ -2,7 +2,7 @@
 application would, following what the tier's ECS service runs.
 
 It reads the service through boto3 on every request (no background thread, no sim
-shortcut): when ``service.taskDefinition`` changes it notes the monotonic time and keeps
+shortcut): when ``service.taskDefinition`` changes it notes the time (the harness's clock) and keeps
 serving the old revision until the rollout latency has passed. A revision whose container
 environment carries the tier's drill break marker answers its deep health non-ok. Deep
 health also asks a :class:`DatabaseProbe`, the seam where a real database connection
@@ -15,7 +15,6 @@ import base64
 import hmac
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -25,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 
+from harness import clock
 from harness.topology import Tier
 
 
@@ -132,7 +132,7 @@ class SimApp:
         with self._lock:
             wanted = self._wanted()
             # Taken after the read, so a change is never noted before it happened.
-            now = time.monotonic()
+            now = clock.monotonic()
             assert self._serving is not None
             if wanted == self._serving.arn:
                 self._pending = None
