@@ -66,7 +66,7 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
 
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
                  as_json: bool = False) -> int:
-    from harness.pytest import session
+    from harness.backend.registry import prepare
 
     if args.list_faults:
         return list_faults(console)
@@ -81,6 +81,9 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
             raise ConfigError(
                 f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
                 fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
+    prepare(run)
+    from harness.pytest import session  # pytest loads while the sim's PostgreSQL starts
+
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
              if run.backend == "sim" else "aws: real accounts")
     if not as_json:
