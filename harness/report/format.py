@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 STATUS_LABEL = {
@@ -49,7 +50,7 @@ def measurement_line(m: dict[str, Any]) -> str:
             f"resolution {seconds(m['resolution_seconds'])}")
 
 
-def result_text(check: dict[str, Any]) -> str:
+def result_text(check: Mapping[str, Any]) -> str:
     """What a check's result says, complete: its error when it failed, else its detail."""
     return ((check["error"] if check["status"] == "failed" else check["detail"]) or "").strip()
 
@@ -68,7 +69,7 @@ def one_line(text: str | None, limit: int = 120) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def headline(doc: dict[str, Any]) -> str:
+def headline(doc: Mapping[str, Any]) -> str:
     checks = doc["checks"]
     green = sum(1 for c in checks if c["status"] == "passed")
     counted = sum(1 for c in checks if c["status"] != "not_applicable")
