@@ -1,5 +1,6 @@
 """`harness workflows check DIR`: the workflow contract over a folder of GitHub Actions
-files (e.g. .github/workflows). Exit 0 when every claim holds, 1 when one is broken."""
+files (e.g. .github/workflows), and every `harness ...` command in their `run:` steps parsed
+by this CLI's own parser. Exit 0 when every claim holds, 1 when one is broken."""
 
 from __future__ import annotations
 
@@ -22,14 +23,18 @@ def register(sub: Any) -> None:
         description="Verify that promote-to-prod.yml and rollback-prod.yml are dispatch-only "
                     "with their inputs, declare environment production and share the "
                     "prod-promote concurrency group, and that ci.yml deploys to staging from "
-                    "main only with the legacy production job disabled.")
+                    "main only with the legacy production job disabled; and that every "
+                    "`harness ...` command in a run: step of any workflow file in DIR parses "
+                    "with this harness's command line (flags, required arguments).")
     check.add_argument("dir", metavar="DIR", help="folder holding the workflow files")
     check.add_argument("--json", action="store_true", help="print the claims as JSON")
     check.set_defaults(handler=_check)
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
-    report = workflows.read_dir(args.dir)
+    from harness.cli.main import build_parser
+
+    report = workflows.read_dir(args.dir, parser=build_parser)
     if args.json:
         console.print_json(json.dumps({"directory": report.directory, "ok": report.ok,
                                        "claims": [asdict(c) for c in report.claims]}))

@@ -1,0 +1,160 @@
+"""Every ``harness ...`` command in a workflow's ``run:`` steps, parsed by the real harness
+command-line parser: an unknown flag, a missing required argument or an unknown command is a
+broken claim naming the file, job, step and line. Pure apart from the parser it is given.
+
+A value the shell or GitHub fills in at run time (``"$SHA"``, ``${{ inputs.cycle }}``) is
+accepted for any option, whatever its type or choices: only what is written is checked. A
+job or step disabled with ``if: false`` never runs; its commands are listed, not checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import yaml
+
+from harness.workflows.model import Claim, Workflow, is_false
+from harness.workflows.shell import Command, Script, dynamic
+
+# Steps whose `run:` is not a POSIX shell script (their lines are not shell commands).
+_NOT_SHELL = ("pwsh", "powershell", "python", "cmd")
+
+
+class _Choices(list[Any]):
+    """Choices that also admit a value known only at run time."""
+
+    def __contains__(self, value: object) -> bool:
+        return (isinstance(value, str) and dynamic(value)) or super().__contains__(value)
+
+
+def relax(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Let every option (in every subcommand) take a run-time value unchecked; the names of
+    options and subcommands, and which are required, stay as strict as the real CLI."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                relax(sub)
+            continue
+        if callable(action.type):
+            action.type = _passing_dynamic(action.type)
+        if action.choices is not None and not isinstance(action.choices, _Choices):
+            action.choices = _Choices(action.choices)
+    return parser
+
+
+def _passing_dynamic(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    @functools.wraps(convert)
+    def wrapper(value: str) -> Any:
+        return value if dynamic(value) else convert(value)
+    return wrapper
+
+
+def parse_error(parser: argparse.ArgumentParser, arguments: tuple[str, ...]) -> str | None:
+    """argparse's own complaint about ``arguments`` (None when they parse)."""
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            parser.parse_args(list(arguments))
+    except SystemExit as exc:
+        if exc.code in (0, None):
+            return None  # --help / --version: parsed, printed, left
+        lines = [line for line in err.getvalue().splitlines() if line.strip()]
+        return lines[-1] if lines else f"argparse exited {exc.code}"
+    return None
+
+
+def _steps(job: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    steps = job.get("steps")
+    if isinstance(steps, list):
+        yield from ((i, s) for i, s in enumerate(steps) if isinstance(s, dict))
+
+
+def _shell(*scopes: Any) -> str:
+    """The shell a step runs in: its own `shell:`, else the job's or the workflow's
+    `defaults.run.shell`, else GitHub's default (bash)."""
+    for scope in reversed(scopes):
+        defaults = scope.get("defaults") if isinstance(scope, dict) else None
+        run = defaults.get("run") if isinstance(defaults, dict) else None
+        shell = scope.get("shell") if isinstance(scope, dict) else None
+        shell = shell or (run.get("shell") if isinstance(run, dict) else None)
+        if isinstance(shell, str) and shell.strip():
+            return shell.split()[0].lower()
+    return "bash"
+
+
+def _node(wf: Workflow, *path: str | int) -> yaml.Node | None:
+    node = wf.node
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value
+                         if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
+                and key < len(node.value):
+            node = node.value[key]
+        else:
+            return None
+    return node
+
+
+def _file_line(node: yaml.Node | None, command: Command, nth: int, source: list[str]) -> int | None:
+    """The 1-based file line of ``command`` (the ``nth`` harness command of its script)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.style == "|":  # a literal block keeps the script's lines as they are
+        return node.start_mark.line + 2 + command.line
+    # Folded or flow scalars join lines: find the nth source line that runs harness.
+    first, last = node.start_mark.line, node.end_mark.line
+    hits = [n for n in range(first, min(last + 1, len(source)))
+            if Script.parse(source[n].split(":", 1)[-1] if n == first else source[n])
+            .harness_commands()]
+    return hits[nth] + 1 if nth < len(hits) else first + 1
+
+
+def command_claims(wf: Workflow, text: str,
+                   parser: argparse.ArgumentParser) -> list[Claim]:
+    """One claim per ``harness`` command in ``wf``'s runnable ``run:`` steps."""
+    source = text.splitlines()
+    claims: list[Claim] = []
+    for job_name, job in wf.jobs.items():
+        skipped = 0
+        for index, step in _steps(job):
+            run = step.get("run")
+            if not isinstance(run, str) or _shell(wf.data, job, step) in _NOT_SHELL:
+                continue
+            script = Script.parse(run)
+            found = script.harness_commands()
+            if is_false(job.get("if")) or is_false(step.get("if")):
+                skipped += len(found)
+                continue
+            label = f"jobs.{job_name}.steps[{index}]" + (f" ({step['name']})"
+                                                         if step.get("name") else "")
+            node = _node(wf, "jobs", job_name, "steps", index, "run")
+            for nth, command in enumerate(found):
+                error = parse_error(parser, command.arguments)
+                written = script.restore(" ".join(command.words))
+                claims.append(Claim(
+                    id="command.parses", file=wf.file, key=label,
+                    statement=f"`{_head(command)}` parses with this harness's CLI",
+                    ok=error is None, line=_file_line(node, command, nth, source),
+                    seen="" if error is None else f"{script.restore(error)} (in: {written})"))
+        if skipped:
+            claims.append(Claim(
+                id="command.disabled", file=wf.file, key=f"jobs.{job_name}",
+                statement=f"{skipped} harness command(s) in disabled steps (`if: false`) are "
+                          "not checked until enabled", ok=True, line=wf.line("jobs", job_name)))
+    return claims
+
+
+def _head(command: Command) -> str:
+    """``harness`` and its subcommand words, for the claim's statement."""
+    words = ["harness"]
+    for word in command.arguments:
+        if word.startswith("-") or dynamic(word):
+            break
+        words.append(word)
+    return " ".join(words[:3])
