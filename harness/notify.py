@@ -101,9 +101,7 @@ def post(url: str, body: Mapping[str, Any], *, timeout_s: float = TIMEOUT_S) -> 
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         return NotifyResult(False, f"notification NOT delivered: {shown} could not be reached "
                                    f"({type(exc).__name__}: {reason})")
-    if not 200 <= status < 300:
-        return NotifyResult(False, f"notification NOT delivered: {shown} answered HTTP {status}",
-                            status)
+    # urllib raises HTTPError for every answer outside 2xx (redirects included, see above).
     return NotifyResult(True, f"notified {shown} (HTTP {status})", status)
 
 

@@ -4,6 +4,7 @@ that are never cut: HTML, Markdown, the gate's JSON and JUnit carry every word."
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -132,10 +133,14 @@ def _long(doc: dict[str, Any]) -> dict[str, Any]:
 def test_no_result_is_cut_in_html_or_markdown(name: str) -> None:
     doc = _long(fixture(name))
     page, summary = render_html(doc), render_markdown(doc)
-    for c in doc["checks"]:
+    rows = {r.split(" | ", 1)[0].lstrip("| "): r for r in summary.splitlines()
+            if r.startswith("| c0")}
+    shown = re.findall(r'<span class="result">(.*?)(?: <span class="more-lines">|</span>)', page)
+    assert len(shown) == len(doc["checks"])
+    for c, cell in zip(doc["checks"], shown, strict=True):
         line, _ = first_line(result_text(c))
-        assert str(escape(line)) in page
-        assert line.replace("|", "\\|") in summary
+        assert cell == str(escape(line))  # in the row itself, not only in the detail below
+        assert line.replace("|", "\\|") in rows[c["id"]]
     assert "…" not in page and "…" not in summary
 
 

@@ -254,18 +254,28 @@ jobs:
       - shell: python
         run: print("harness --nope")
       - run: harness history --reports r && harness topology show --nope
+      - run: |
+          echo 'a quoted harness
+          line' && harness --nope
+      - run: >-
+          harness history --reports r; harness drill
+          --nope
 """
     claims = workflows.check_commands({"x.yml": text}, build_parser())
     broken = [c for c in claims if not c.ok]
     assert [(c.key, c.line) for c in broken] == [
-        ("jobs.a.steps[0] (literal)", 12), ("jobs.a.steps[3]", 19)]
+        ("jobs.a.steps[0] (literal)", 12), ("jobs.a.steps[3]", 19), ("jobs.a.steps[4]", 22),
+        ("jobs.a.steps[5]", 24)]
     assert "unrecognized arguments: --bogus" in broken[0].seen
     assert "unrecognized arguments: --nope" in broken[1].seen
-    assert [c.id for c in claims if c.ok] == ["command.parses", "command.disabled"]
+    assert "the following arguments are required: COMMAND" in broken[2].seen
+    assert "unrecognized arguments: --nope (in: harness drill --nope)" in broken[3].seen
+    assert [c.id for c in claims if c.ok] == ["command.parses", "command.parses",
+                                              "command.disabled"]
     # Every workflow file in the folder is read, not only the three the contract names.
     (tmp_path / "x.yml").write_text(text)
     report = workflows.read_dir(tmp_path, parser=build_parser)
-    assert [c.id for c in report.broken].count("command.parses") == 2
+    assert [c.id for c in report.broken].count("command.parses") == 4
     assert [c.id for c in report.broken].count("file-present") == 3
 
 

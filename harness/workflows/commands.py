@@ -107,10 +107,10 @@ def _file_line(node: yaml.Node | None, command: Command, nth: int, source: list[
         return None
     if node.style == "|":  # a literal block keeps the script's lines as they are
         return node.start_mark.line + 2 + command.line
-    # Folded or flow scalars join lines: find the nth source line that runs harness.
+    # Folded or flow scalars join lines: the nth harness command found line by line.
     first, last = node.start_mark.line, node.end_mark.line
     hits = [n for n in range(first, min(last + 1, len(source)))
-            if Script.parse(source[n].split(":", 1)[-1] if n == first else source[n])
+            for _ in Script.parse(source[n].split(":", 1)[-1] if n == first else source[n])
             .harness_commands()]
     return hits[nth] + 1 if nth < len(hits) else first + 1
 
