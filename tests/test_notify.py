@@ -9,10 +9,11 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from local_http import serve
 from report_support import fixture
 
 from harness import notify, topology
@@ -42,38 +43,26 @@ class Hook:
 def hook() -> Iterator[tuple[str, Hook]]:
     state = Hook()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            state.received.append((self.command, self.path,
-                                   {k.lower(): v for k, v in self.headers.items()},
-                                   json.loads(raw) if raw else None))
-            if state.delay_s:
-                threading.Event().wait(state.delay_s)
-            self.send_response(state.status)
-            for key, value in state.headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(state.body)))
-            self.end_headers()
-            try:
-                self.wfile.write(state.body)
-            except BrokenPipeError:
-                return  # the client gave up (the timeout test)
+    def answer(request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        state.received.append((request.command, request.path,
+                               {k.lower(): v for k, v in request.headers.items()},
+                               json.loads(raw) if raw else None))
+        if state.delay_s:
+            threading.Event().wait(state.delay_s)
+        request.send_response(state.status)
+        for key, value in state.headers.items():
+            request.send_header(key, value)
+        request.send_header("Content-Length", str(len(state.body)))
+        request.end_headers()
+        try:
+            request.wfile.write(state.body)
+        except BrokenPipeError:
+            return  # the client gave up (the timeout test)
 
-        do_POST = do_GET = _answer
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(answer) as base:
+        yield base, state
 
 
 def test_a_pass_is_delivered_as_json_with_the_headline_figures(hook: tuple[str, Hook]) -> None:
