@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: drill gate test lint clean
+.PHONY: drill gate test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,6 +21,20 @@ gate: $(VENV)/.installed
 ## The whole test suite: lint, types, unit tests and every feature.
 test: lint
 	$(PY) -m pytest $(ARGS)
+
+## Every benchmark in one go: each prints its figures beside baselines measured in the same
+## run, the ratios and the machine's load (run it on a quiet machine).
+bench: $(VENV)/.bench-installed
+	$(PY) bench/bench_migrations_lint.py
+	$(PY) bench/report_render.py
+	$(PY) bench/fingerprint.py
+	$(PY) bench/bench_schema_parity.py
+	$(PY) bench/rto_accuracy.py
+	$(PY) bench/drill_wall.py
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,14 +1,6 @@
-"""Registers the step modules (pytest-bdd 9 binds scenarios in steps/test_*.py)."""
+"""Registers the step modules for the test suite (pytest-bdd 9 binds scenarios in
+steps/test_*.py; the step definitions are plugins, as in the CLI's own runs)."""
 
-pytest_plugins = [
-    "steps.common",
-    "steps.safety",
-    "steps.drill",
-    "steps.migrations",
-    "steps.drill_step3",
-    "steps.rollback",
-    "steps.restore",
-    "steps.workflows",
-    "steps.promote",
-    "steps.gate",
-]
+from harness.steps import PLUGINS
+
+pytest_plugins = [f"harness.steps.{name}" for name in PLUGINS]

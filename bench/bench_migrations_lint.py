@@ -1,20 +1,22 @@
-"""Time `harness migrations lint` on a generated directory of 200 migrations.
+"""`harness migrations lint` on a generated directory of 200 migrations, against the
+interpreter's own start-up (`python -c pass`) and against squawk (a PostgreSQL migration
+linter in Rust, from the `bench` extra) on the same files, all in one run.
 
     python bench/bench_migrations_lint.py [--count 200] [--repeat 5]
 
-Prints the library time (best and median of --repeat runs) and the wall time of the CLI
-as a subprocess (Python start-up and imports included). Target: under 2 s.
+Figures: the CLI as a subprocess (start-up and imports included) and the library call in
+this process; squawk is timed as a whole process (it exits 1 when it finds problems).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from figures import Row, load, print_table, process, python_startup, rounds
 
 from harness.migrations.lint import lint
 
@@ -57,31 +59,43 @@ def generate(directory: Path, count: int) -> None:
         (directory / f"{stem}.down.sql").write_text(down.format(**values))
 
 
+def squawk_path() -> str | None:
+    beside = Path(sys.executable).with_name("squawk")
+    return str(beside) if beside.exists() else shutil.which("squawk")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    squawk = squawk_path()
     with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
         directory = Path(tmp)
         generate(directory, args.count)
-        sizes = sum(p.stat().st_size for p in directory.iterdir())
-        times = []
-        for _ in range(args.repeat):
-            started = time.monotonic()
-            report = lint(directory)
-            times.append(time.monotonic() - started)
+        files = sorted(str(p) for p in directory.iterdir())
+        sizes = sum(Path(p).stat().st_size for p in files)
+        report = lint(directory)
         assert report.ok, [p.render() for p in report.migrations.problems]
         statements = sum(len(c.findings) for c in report.classifications)
-        started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "harness.cli.main", "migrations", "lint",
-                               str(directory)], capture_output=True, text=True)
-        cli = time.monotonic() - started
-    print(f"lint of {args.count} migrations ({2 * args.count} files, {sizes / 1024:.0f} KiB, "
-          f"{statements} findings)")
-    print(f"  library: best {min(times):.3f} s, median {statistics.median(times):.3f} s "
-          f"over {args.repeat} runs (time.monotonic)")
-    print(f"  CLI subprocess wall time: {cli:.3f} s (exit {done.returncode}), target < 2 s")
+        load_before = load()
+        actions = {
+            "cli": process(sys.executable, "-m", "harness.cli.main", "migrations", "lint",
+                           str(directory)),
+            "library": lambda: lint(directory),
+            "startup": python_startup(),
+        }
+        if squawk:
+            actions["squawk"] = process(squawk, *files, ok=(0, 1))
+        t = rounds(actions, args.repeat)
+    rows = [Row("harness migrations lint (CLI)", t["cli"], "python -c pass", t["startup"])]
+    if squawk:
+        rows += [Row("harness migrations lint (CLI)", t["cli"], "squawk (CLI)", t["squawk"]),
+                 Row("lint() in process", t["library"], "squawk (CLI)", t["squawk"])]
+    print_table(f"Lint of {args.count} migrations ({len(files)} files, {sizes / 1024:.0f} KiB, "
+                f"{statements} findings)", rows, load_before=load_before, runs=args.repeat)
+    if not squawk:
+        print("  squawk: not installed, no row (pip install -e '.[bench]')")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ from harness.clock import Stopwatch
 from harness.drill.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
 from harness.errors import CheckFailed
 from harness.evidence.journal import CheckRecord, Journal
-from harness.pytest.runconfig import RunConfig
+from harness.io.aws.ecs import EcsService
 from harness.rollback import layer1 as rollback
-from harness.rollback.recovery import Recovery, healthy_on_current
+from harness.rollback.recovery import ServiceRecovery, healthy_on_current
+from harness.runconfig import RunConfig
 from harness.topology import Tier
 from harness.world import World
-from steps.common import recorded
+
+from .common import recorded
 
 
 @given("the drill's target tier", target_fixture="tier")
@@ -39,10 +41,9 @@ def caller_matches(world: World, tier: Tier, check: CheckRecord) -> None:
 
 @then("the tier's ECS cluster exists")
 def cluster_exists(world: World, tier: Tier, check: CheckRecord) -> None:
-    clusters = world.client(tier.name, "ecs").describe_clusters(clusters=[tier.cluster])
-    arns = [c["clusterArn"] for c in clusters["clusters"] if c["status"] == "ACTIVE"]
-    assert arns, f"cluster {tier.cluster} not found in account {tier.account_id}"
-    check.link("ECS cluster", arns[0])
+    arn = EcsService(world, tier.name).cluster_arn()
+    assert arn, f"cluster {tier.cluster} not found in account {tier.account_id}"
+    check.link("ECS cluster", arn)
 
 
 # --- steps 1 and 2: the broken image and the Layer-1 revert ---------------------------------
@@ -92,7 +93,7 @@ def broken_live(broken_image: BrokenImageDrill) -> Detection:
 
 @when("the tier is reverted to the revision it ran before the broken deploy", target_fixture="recovery")
 def revert_to_known_good(world: World, broken_image: BrokenImageDrill, journal: Journal,
-                         check: CheckRecord) -> Recovery:
+                         check: CheckRecord) -> ServiceRecovery:
     good = broken_image.known_good
     assert good is not None, "the broken image was not deployed"
     return recorded(journal, check, rollback.revert(

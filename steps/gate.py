@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from pytest_bdd import given, then, when
 
+from harness.backend.base import Backend, StagedCycle
 from harness.errors import CheckFailed
 from harness.evidence.journal import CheckRecord, Decision, Journal
 from harness.gate import billing
-from harness.gate import migrations as gate_migrations
 from harness.gate import run as gate
-from harness.gate.migrations import CycleMigrations
-from harness.gate.run import GateRun, ItemResult
-from harness.gate.types import GateOptions
+from harness.gate.items import migrations as gate_migrations
+from harness.gate.items import smoke, snapshot, staging_health, webhook
+from harness.gate.items.migrations import CycleMigrations
+from harness.gate.types import GateOptions, GateRun, ItemResult
 from harness.io.db.providers import PostgresServer
-from harness.pytest.runconfig import RunConfig
 from harness.report.gate import SEQUENCING
+from harness.runconfig import RunConfig
 from harness.world import World
 
 
@@ -40,28 +40,21 @@ def record(check: CheckRecord, result: ItemResult) -> None:
 
 # --- fixtures -------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def gate_options(pytestconfig: pytest.Config) -> GateOptions:
-    return GateOptions.from_pytest(pytestconfig)
-
-
 @pytest.fixture(scope="module")
-def sim_cycle(world: World, _world_session: Any, run_config: RunConfig) -> Any:
-    """In the sim: the cycle the sim stages (migrations, smoke run, snapshot, webhook), with
-    the faults asked for, for the cycle named on the command line (or the sim's own). None on
+def sim_cycle(world: World, run_config: RunConfig) -> StagedCycle | None:
+    """In a rehearsal world: the cycle it stages (migrations, smoke run, snapshot, webhook),
+    with the faults asked for, for the cycle named on the command line (or its own). None on
     real accounts."""
-    if _world_session is None:
-        return None
-    return _world_session.gate.prepare(_world_session, world, run_config.cycle)
+    rehearsal = world.rehearsal
+    return None if rehearsal is None else rehearsal.stage_gate_cycle(world, run_config.cycle)
 
 
 @pytest.fixture(scope="session")
-def gate_scratch_server(request: pytest.FixtureRequest, _world_session: Any) -> PostgresServer:
-    """Where the gate's scratch copies go: the sim's own server (no second start), else the
-    local server the migration steps use for scratch databases."""
-    if _world_session is not None:
-        server: PostgresServer = _world_session.dataplane.server
-        return server
+def gate_scratch_server(request: pytest.FixtureRequest, backend: Backend) -> PostgresServer:
+    """Where the gate's scratch copies go: a rehearsal world's own server (no second start),
+    else the local server the migration steps use for scratch databases."""
+    if backend.rehearsal is not None:
+        return backend.rehearsal.scratch_server()
     local: PostgresServer = request.getfixturevalue("scratch_postgres")
     return local
 
@@ -82,7 +75,7 @@ def decision(journal: Journal) -> Iterator[dict[str, str | None]]:
 
 @given("the cycle under evaluation", target_fixture="gate_run")
 def cycle_under_evaluation(world: World, run_config: RunConfig, gate_options: GateOptions,
-                           sim_cycle: Any, journal: Journal,
+                           sim_cycle: StagedCycle | None, journal: Journal,
                            decision: dict[str, str | None]) -> GateRun:
     run = gate.resolve_run(world, run_config.cycle, run_config.sha, gate_options, sim_cycle)
     journal.cycle, journal.sha = run.cycle, run.sha
@@ -94,7 +87,7 @@ def cycle_under_evaluation(world: World, run_config: RunConfig, gate_options: Ga
 
 @when("staging's deep health is checked with its basic-auth credentials", target_fixture="item")
 def staging_deep_health(world: World) -> ItemResult:
-    return gate.staging_health(world.tier("staging"))
+    return staging_health.staging_health(world.tier("staging"))
 
 
 @then("staging reports itself healthy")
@@ -108,7 +101,7 @@ def item_green(item: ItemResult, check: CheckRecord) -> None:
 @when("the smoke results for the validated SHA are read from the configured source",
       target_fixture="item")
 def smoke_results(world: World, gate_run: GateRun) -> ItemResult:
-    return gate.smoke(world.topology, world.tier("staging"), gate_run.sha)
+    return smoke.smoke(world.topology, world.tier("staging"), gate_run.sha)
 
 
 @given("the migrations this cycle adds on top of prod", target_fixture="cycle_migrations")
@@ -147,12 +140,12 @@ def touched_billing(world: World, gate_run: GateRun) -> billing.BillingDecision:
 @when("a signed test event is delivered twice to staging's webhook", target_fixture="item")
 def deliver_twice(world: World, gate_run: GateRun,
                   billing_decision: billing.BillingDecision) -> ItemResult:
-    return gate.webhook_item(world, gate_run, billing_decision)
+    return webhook.webhook_item(world, gate_run, billing_decision)
 
 
 @when("the pre-promotion snapshot of prod for this cycle is looked up", target_fixture="item")
 def pre_promotion_snapshot(world: World, gate_run: GateRun,
                            decision: dict[str, str | None]) -> ItemResult:
-    item = gate.snapshot_item(world, gate_run)
+    item = snapshot.snapshot_item(world, gate_run)
     decision["snapshot"] = item.link[0] if item.link else None
     return item

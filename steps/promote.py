@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -46,7 +45,7 @@ def run_promotion(world: World, req: PromoteRequest, check: CheckRecord) -> Prom
 @pytest.fixture
 def prod_world(world: World) -> World:
     """Production with writes allowed: only ever in the sim."""
-    if not world.simulated:
+    if world.rehearsal is None:
         pytest.skip("promotion scenarios write to production: they run in the sim only")
     return world.with_prod_write(True)
 
@@ -68,15 +67,16 @@ def image_in_prod(prod_world: World, sha: str) -> None:
 
 
 @given("that build fails its deep health on production")
-def build_fails_on_prod(_world_session: Any, sha: str) -> None:
-    _world_session.break_build("prod", sha)
+def build_fails_on_prod(world: World, sha: str) -> None:
+    assert world.rehearsal is not None, "breaking a build needs a rehearsal world"
+    world.rehearsal.break_build("prod", sha)
 
 
 @given("production is reached with staging's credentials", target_fixture="prod_world")
 def prod_with_staging_credentials(prod_world: World) -> World:
     misrouted = replace(prod_world.tier("prod"), role_arn=prod_world.tier("staging").role_arn)
     topology = replace(prod_world.topology, tiers={**prod_world.topology.tiers, "prod": misrouted})
-    return World(topology, prod_world.backend, allow_prod_write=True, databases=prod_world.databases)
+    return World(prod_world.backend, allow_prod_write=True, topology=topology)
 
 
 @given(parsers.parse('a promotion by "{owner}" holds production\'s lock'), target_fixture="running_before")
@@ -143,7 +143,7 @@ def snapshot_first(prod_world: World, promotion: Promotion) -> None:
     snap = rds.describe_snapshot(prod_world, "prod", promotion.result.snapshot_id or "-")
     assert snap and snap.status == "available" and snap.instance == prod_world.tier("prod").db_instance
     order = [c.operation for c in promotion.calls.writes]
-    assert order.index("CreateDBSnapshot") < order.index("RegisterTaskDefinition") < order.index("UpdateService")
+    assert order.index("create_db_snapshot") < order.index("register_task_definition") < order.index("update_service")
 
 
 @then("production runs a new revision with that build's image, healthy on that build")
@@ -164,7 +164,7 @@ def decision_record(promotion: Promotion, sha: str, cycle: str, signer: str, ver
 
 @then("no image was pushed to production's registry")
 def nothing_pushed(promotion: Promotion) -> None:
-    assert promotion.calls.named("PutImage") == [], promotion.calls.named("PutImage")
+    assert promotion.calls.named("put_image") == [], promotion.calls.named("put_image")
     assert promotion.result.image is not None and promotion.result.plan.image.action == "reuse"
 
 
@@ -213,8 +213,7 @@ def promote_concurrently(world: World, req: PromoteRequest, runs: int) -> list[P
     results: list[PromoteResult] = []
 
     def one(owner: str) -> None:
-        machine = World(world.topology, world.backend, allow_prod_write=True,
-                        databases=world.databases)
+        machine = World(world.backend, allow_prod_write=True, topology=world.topology)
         mine = replace(req, owner=owner)
         plan = promote.make_plan(machine, mine)
         start.wait()

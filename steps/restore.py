@@ -14,14 +14,15 @@ from harness.drill.data_restore import DataDrill, Layer2Rehearsal
 from harness.errors import CheckFailed
 from harness.evidence.journal import CheckRecord, Journal
 from harness.io.aws import secrets as db_secret
-from harness.pytest.runconfig import RunConfig
 from harness.rollback import layer1 as rollback
 from harness.rollback.datacheck import Fingerprint, table_rows
 from harness.rollback.layer2 import Layer2Result
-from harness.rollback.recovery import Recovery as AppRecovery
-from harness.rollback.restore import APP_HEALTHY, Recovery
+from harness.rollback.recovery import ServiceRecovery
+from harness.rollback.restore import APP_HEALTHY, DataRecovery
+from harness.runconfig import RunConfig
 from harness.world import World
-from steps.common import recorded as recorded_revert
+
+from .common import recorded as recorded_revert
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,18 +60,18 @@ def row_after_snapshot(data_drill: DataDrill) -> None:
 
 
 @when("the snapshot is restored to a new instance and the application is pointed at it", target_fixture="recovery")
-def restored_and_repointed(data_drill: DataDrill, journal: Journal, check: CheckRecord) -> Recovery:
+def restored_and_repointed(data_drill: DataDrill, journal: Journal, check: CheckRecord) -> DataRecovery:
     return recorded(data_drill.restore(), data_drill.fingerprint, journal, check)
 
 
 @then("the restored data matches the fingerprint, holds the canary and lacks the later row")
-def copy_verified(recovery: Recovery, check: CheckRecord) -> None:
+def copy_verified(recovery: DataRecovery, check: CheckRecord) -> None:
     assert recovery.verdict is not None and recovery.verdict.ok, recovery.reason
     check.note(f"restored copy: {recovery.verdict.summary()}")
 
 
 @then("the application is healthy on the restored database")
-def app_on_restored(world: World, data_drill: DataDrill, recovery: Recovery, check: CheckRecord) -> None:
+def app_on_restored(world: World, data_drill: DataDrill, recovery: DataRecovery, check: CheckRecord) -> None:
     assert APP_HEALTHY in [p.name for p in recovery.measurement.phases], recovery.reason
     secret = db_secret.read_db_host(world, data_drill.tier)
     assert recovery.instance is not None and secret.host == recovery.instance.host, secret.host
@@ -78,13 +79,13 @@ def app_on_restored(world: World, data_drill: DataDrill, recovery: Recovery, che
 
 
 @then("the data RTO is within its target")
-def data_rto_met(recovery: Recovery) -> None:
+def data_rto_met(recovery: DataRecovery) -> None:
     m = recovery.measurement
     assert m.met, f"data RTO {m.seconds:.2f} s against {m.target_seconds} s: {m.note}"
 
 
-def recorded(recovery: Recovery, expected: Fingerprint | None, journal: Journal,
-             check: CheckRecord) -> Recovery:
+def recorded(recovery: DataRecovery, expected: Fingerprint | None, journal: Journal,
+             check: CheckRecord) -> DataRecovery:
     """The measurement and the fingerprint table go into the evidence before any verdict."""
     journal.record(recovery.measurement, check)
     if expected is not None:
@@ -133,7 +134,7 @@ def migration_applied(layer2: Layer2Rehearsal, check: CheckRecord) -> None:
 
 
 @given("the application reverted to the revision it ran before", target_fixture="app_revert")
-def app_reverted(world: World, layer2: Layer2Rehearsal, journal: Journal, check: CheckRecord) -> AppRecovery:
+def app_reverted(world: World, layer2: Layer2Rehearsal, journal: Journal, check: CheckRecord) -> ServiceRecovery:
     return recorded_revert(journal, check, rollback.revert(
         world, layer2.drill.tier, reason=f"Layer-2 rehearsal {journal.run_id}: application first"))
 
@@ -149,12 +150,12 @@ def data_corrupted(layer2: Layer2Rehearsal, check: CheckRecord) -> None:
 
 
 @when("the data rollback runs", target_fixture="layer2_result")
-def data_rollback(layer2: Layer2Rehearsal, app_revert: AppRecovery, journal: Journal, check: CheckRecord) -> Layer2Result:
+def data_rollback(layer2: Layer2Rehearsal, app_revert: ServiceRecovery, journal: Journal, check: CheckRecord) -> Layer2Result:
     return layer2_recorded(layer2.roll_back(app_revert, data_corrupt=False), layer2, journal, check)
 
 
 @when("the data rollback runs for data that is already corrupt", target_fixture="layer2_result")
-def data_rollback_corrupt(layer2: Layer2Rehearsal, app_revert: AppRecovery, journal: Journal, check: CheckRecord) -> Layer2Result:
+def data_rollback_corrupt(layer2: Layer2Rehearsal, app_revert: ServiceRecovery, journal: Journal, check: CheckRecord) -> Layer2Result:
     return layer2_recorded(layer2.roll_back(app_revert, data_corrupt=True), layer2, journal, check)
 
 

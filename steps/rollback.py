@@ -10,9 +10,10 @@ from harness.evidence.journal import CheckRecord, Journal
 from harness.io.aws.ecs import Revision
 from harness.io.http.health import HealthClient
 from harness.rollback import layer1 as rollback
-from harness.rollback.recovery import Recovery, on_newest, service
+from harness.rollback.recovery import ServiceRecovery, on_newest, service
 from harness.world import World
-from steps.common import recorded
+
+from .common import recorded
 
 REASON = "harness rollback feature"
 
@@ -37,13 +38,13 @@ def deregistered_revision(world: World, tier: str) -> Revision:
 
 
 @when(parsers.parse('tier "{tier}" is rolled back without naming a revision'), target_fixture="recovery")
-def rolled_back_default(world: World, journal: Journal, check: CheckRecord, tier: str) -> Recovery:
+def rolled_back_default(world: World, journal: Journal, check: CheckRecord, tier: str) -> ServiceRecovery:
     return recorded(journal, check, rollback.revert(world, tier, reason=REASON))
 
 
 @when(parsers.parse('tier "{tier}" is rolled back to its oldest ACTIVE revision, named by number'),
       target_fixture="recovery")
-def rolled_back_oldest(world: World, journal: Journal, check: CheckRecord, tier: str) -> Recovery:
+def rolled_back_oldest(world: World, journal: Journal, check: CheckRecord, tier: str) -> ServiceRecovery:
     oldest = service(world, tier).revision_numbers()[0]
     return recorded(journal, check, rollback.revert(world, tier, to_revision=oldest, reason=REASON))
 
@@ -79,7 +80,7 @@ def rolled_back_with_staging_credentials(world: World, tier: str) -> HarnessErro
 
 
 @then("the service runs the ACTIVE revision just below the one it ran")
-def runs_previous(world: World, recovery: Recovery, noted: Revision) -> None:
+def runs_previous(world: World, recovery: ServiceRecovery, noted: Revision) -> None:
     ecs = service(world, recovery.tier)
     below = [n for n in ecs.revision_numbers() if n < noted.number]
     running = ecs.current()
@@ -87,14 +88,14 @@ def runs_previous(world: World, recovery: Recovery, noted: Revision) -> None:
 
 
 @then("the service runs its oldest ACTIVE revision")
-def runs_oldest(world: World, recovery: Recovery) -> None:
+def runs_oldest(world: World, recovery: ServiceRecovery) -> None:
     ecs = service(world, recovery.tier)
     oldest, running = ecs.revision_numbers()[0], ecs.current()
     assert running.number == oldest, f"runs {running.label}, not {ecs.family}:{oldest}"
 
 
 @then("the tier is healthy again on that revision's image")
-def healthy_again(world: World, recovery: Recovery) -> None:
+def healthy_again(world: World, recovery: ServiceRecovery) -> None:
     if not recovery.recovered:
         raise CheckFailed(f"application RTO breached: {recovery.measurement.note}")
     now = HealthClient(world.tier(recovery.tier)).read()
@@ -102,7 +103,7 @@ def healthy_again(world: World, recovery: Recovery) -> None:
 
 
 @then("the recovery is within the application RTO")
-def within_rto(recovery: Recovery) -> None:
+def within_rto(recovery: ServiceRecovery) -> None:
     m = recovery.measurement
     if not m.met:
         raise CheckFailed(f"application RTO breached: {m.seconds:.2f} s against a target of "

@@ -8,6 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness import workflows
 from harness.cli.main import build_parser
+from harness.cli.workflows import parser_check
 from harness.evidence.journal import CheckRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +56,7 @@ def broken_workflow_files(folder: str, breakage: str, tmp_path: Path) -> Path:
 
 @when("the workflow contract is checked", target_fixture="contract")
 def contract_checked(workflow_dir: Path, check: CheckRecord) -> workflows.ContractReport:
-    report = workflows.read_dir(workflow_dir, parser=build_parser)
+    report = workflows.read_dir(workflow_dir, check=parser_check(build_parser()))
     check.attach("workflow claims", "text", "\n".join(c.render() for c in report.claims))
     return report
 

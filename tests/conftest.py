@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from harness.backend.base import Backend
+from harness.backend.sim import SimBackend
 from harness.backend.sim.dataplane import DataPlane
 from harness.io.db.providers import PostgresServer
 
@@ -49,11 +51,19 @@ def write_migrations(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
     return write
 
 
+@pytest.fixture(scope="session")
+def sim_backend(backend: Backend) -> SimBackend:
+    """The session's sim (one moto per process: tests share it, never start a second)."""
+    if not isinstance(backend, SimBackend):
+        pytest.skip("needs the sim backend")
+    return backend
+
+
 @pytest.fixture
-def dataplane(_world_session: Any, world: Any) -> Iterator[DataPlane]:
+def dataplane(sim_backend: SimBackend, world: Any) -> Iterator[DataPlane]:
     """The data plane of the session's sim, on a world reset for this test; faults set by a
     test are cleared after it."""
-    plane: DataPlane = _world_session.dataplane
+    plane: DataPlane = sim_backend.dataplane
     faults = plane.faults
     yield plane
     plane.faults = faults

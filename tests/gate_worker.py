@@ -52,7 +52,7 @@ def _recorded_aws_calls(calls: list[list[str]]) -> Any:
 def run_gate(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """``harness gate ARGS`` with ``env`` added: exit code, stdout, stderr, AWS calls."""
     from harness.cli.main import main
-    from harness.pytest.runconfig import SIM_POSTGRES_DSN_ENV
+    from harness.runconfig import SIM_POSTGRES_DSN_ENV
 
     calls: list[list[str]] = []
     out, err = io.StringIO(), io.StringIO()

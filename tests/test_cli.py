@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 
-from harness.evidence.journal import load_schema
+from harness.evidence.writer import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,6 +11,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from harness.errors import ConfigError, HarnessError
+from harness.io.db import providers
 from harness.io.db.dump import dump_schema
 from harness.io.db.providers import (
     PgDump,
@@ -51,11 +52,26 @@ def test_an_unreachable_docker_engine_is_a_quiet_no(monkeypatch: pytest.MonkeyPa
     assert capsys.readouterr() == ("", "")
 
 
-def test_create_from_template_and_drop(postgres: PostgresServer) -> None:
+def requested_checkpoints(postgres: PostgresServer) -> int:
+    query = ("SELECT num_requested FROM pg_stat_checkpointer" if postgres.server_major >= 17
+             else "SELECT checkpoints_req FROM pg_stat_bgwriter")
+    with psycopg.connect(postgres.dsn("postgres"), autocommit=True) as conn:
+        row = conn.execute(query).fetchone()
+    assert row is not None
+    return int(str(row[0]))
+
+
+@pytest.mark.parametrize("file_copy", [False, True], ids=["wal-log", "file-copy"])
+def test_create_from_template_and_drop(postgres: PostgresServer, file_copy: bool,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # A template at least this large is copied file by file, which asks for a checkpoint.
+    monkeypatch.setattr(providers, "_FILE_COPY_FROM_BYTES", 0 if file_copy else 2**62)
     source = postgres.create_database("prov_source", template="template0")
     with psycopg.connect(source, autocommit=True) as conn:
         conn.execute("CREATE TABLE kept (id int); INSERT INTO kept VALUES (7)")
+    before = requested_checkpoints(postgres)
     copy = postgres.create_database("prov_copy", template="prov_source")
+    assert (requested_checkpoints(postgres) > before) == file_copy
     with psycopg.connect(copy) as conn:
         assert conn.execute("SELECT id FROM kept").fetchall() == [(7,)]
         assert conn.execute("SELECT current_database()").fetchone() == ("prov_copy",)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 from unittest import mock
 
 import pytest
 from botocore.exceptions import ClientError
 
+from harness.backend.sim import SimBackend
 from harness.errors import AwsOperationError, ConfigError, GuardRefusal
 from harness.io.aws import ecr
 from harness.world import World
@@ -44,9 +44,9 @@ def push(world: World, tier: str, sha: str, body: str | None = None) -> str:
 
 
 @pytest.fixture
-def world(_world_session: Any) -> World:
+def world(sim_backend: SimBackend) -> World:
     """The session's sim without a reset: every test pushes images under SHAs of its own."""
-    return World(_world_session.topology, "sim")
+    return World(sim_backend)
 
 
 @pytest.fixture

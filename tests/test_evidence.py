@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from harness.clock import Stopwatch
-from harness.evidence.journal import EvidenceInvalid, Journal, read_evidence, validate, write_run
+from harness.evidence.journal import Journal
+from harness.evidence.writer import EvidenceInvalid, read_evidence, validate
 from harness.redact import Redactor
+from harness.report.publish import write_run
 
 
 def journal_with(status: str = "passed", met: bool = True) -> Journal:

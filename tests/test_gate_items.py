@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from harness import topology
-from harness.gate import run as gate
+from harness.gate.items import smoke, staging_health
 
 Answer = tuple[int, dict[str, object]]
 
@@ -63,7 +63,7 @@ def staging_at(url: str, **changes: object) -> topology.Tier:
 ])
 def test_staging_health(server: Callable[[Answer], str], answer: Answer, status: str,
                         says: str) -> None:
-    result = gate.staging_health(staging_at(server(answer)))
+    result = staging_health.staging_health(staging_at(server(answer)))
     assert result.status == status and says in result.reason, result.reason
     assert result.link is not None and result.link[1].endswith("/api/health?deep=true")
     if answer[0] == 401:
@@ -82,7 +82,7 @@ def test_smoke_from_github(server: Callable[[Answer], str],
     tier = replace(top.tier("staging"), smoke_source="github", smoke_github_repo="o/r",
                    smoke_github_workflow="smoke-suite.yml", smoke_github_token_env="SMOKE_TOKEN")
     top = replace(top, gate=replace(top.gate, github_api_url=api))
-    result = gate.smoke(top, tier, sha)
+    result = smoke.smoke(top, tier, sha)
     assert result.status == "failed" and "failed for SHA 9f2c1e7a4b3d" in result.reason
     assert result.link == ("smoke run", "https://github.com/o/r/actions/runs/7")
     assert "ghs_secret_token_value" not in result.reason

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.backend.sim.gate_cycle import PROD_HEAD, migrations_dir
-from harness.gate import migrations as gm
+from harness.gate.items import migrations as gm
 from harness.io.db.providers import PostgresServer
 from harness.migrations.discovery import MigrationPattern, discover
 from harness.migrations.runner import apply_up

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from harness.backend.sim import SimWorld
-from harness.backend.sim.world import SIM_POLL_S
+from harness.backend.sim import SimBackend
+from harness.backend.sim.backend import SIM_POLL_S
 from harness.drill.broken_image import DRILL_TAG, BrokenImageDrill
 from harness.errors import AwsOperationError
-from harness.io.aws.ecs import Backoff, EcsService
+from harness.io.aws.calls import Backoff
+from harness.io.aws.ecs import EcsService
 from harness.io.http.health import HealthClient
 from harness.rollback import layer1 as rollback
 from harness.rollback.recovery import healthy_on_current, service, swap_and_verify
@@ -24,25 +25,25 @@ from harness.world import World
 
 
 @pytest.fixture
-def simworld(_world_session: SimWorld) -> Iterator[SimWorld]:
+def simworld(sim_backend: SimBackend) -> Iterator[SimBackend]:
     """The session's sim (one moto per process: a second one would share its state), with
     its knobs put back after the test."""
-    options = _world_session.options
-    yield _world_session
-    _world_session.reconfigure(options)
+    options = sim_backend.options
+    yield sim_backend
+    sim_backend.reconfigure(options)
 
 
 Sim = Callable[..., AbstractContextManager[World]]
 
 
 @pytest.fixture
-def sim(simworld: SimWorld) -> Sim:
+def sim(simworld: SimBackend) -> Sim:
     """A clean world with the given knobs, on the session's running sim."""
     @contextmanager
     def make(latency: float = 0.3, faults: frozenset[str] = frozenset()) -> Iterator[World]:
         simworld.reconfigure(replace(simworld.options, rollout_latency_s=latency, faults=faults))
         simworld.reset()
-        yield World(simworld.topology, "sim")
+        yield World(simworld)
     return make
 
 
@@ -96,7 +97,7 @@ def test_throttled_swap_is_retried_with_backoff_and_lands_exactly_once(sim: Sim)
 
         client.meta.events.register("before-call.ecs.UpdateService", throttle)
         client.meta.events.register("after-call.ecs.UpdateService", landed)
-        ecs = EcsService(client, world.tier("staging"), backoff=Backoff(0.2, 1.0, 5),
+        ecs = EcsService(world, "staging", backoff=Backoff(0.2, 1.0, 5),
                          sleep=lambda s: (slept.append(s), time.sleep(s)))
         target = ecs.previous(ecs.current().number)
         result = swap_and_verify(world, "staging", target, ecs=ecs)
@@ -117,7 +118,7 @@ def test_throttling_that_never_stops_is_an_error_naming_the_service(sim: Sim) ->
             AWSResponse("https://ecs", 400, {}, None),
             {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
              "ResponseMetadata": {"HTTPStatusCode": 400}}))
-        ecs = EcsService(client, world.tier("staging"), backoff=Backoff(0.001, 0.01, 3))
+        ecs = EcsService(world, "staging", backoff=Backoff(0.001, 0.01, 3))
         with pytest.raises(AwsOperationError, match="invapp-staging-app-service"):
             ecs.swap(ecs.previous(ecs.current().number))
 
@@ -179,7 +180,7 @@ def test_a_break_marker_the_application_ignores_is_reported_not_caught(sim: Sim)
         staging = replace(world.tier("staging"), drill_break_env="MARKER_THE_APP_IGNORES=1")
         top = replace(world.topology, tiers=world.topology.tiers | {"staging": staging},
                       application_deadline_s=1.0)
-        ignored = World(top, "sim")
+        ignored = World(world.backend, topology=top)
         drill = BrokenImageDrill(ignored, "staging", "drill-t3")
         detection = drill.detect(drill.deploy())
         drill.cleanup()
@@ -216,9 +217,9 @@ def test_sim_app_follows_ecs_with_the_rollout_latency_and_requires_staging_auth(
         assert HealthClient(world.tier("prod")).deep_health().ok
 
 
-def test_seeded_world_uses_full_arns_an_immutable_registry_and_resets_clean(simworld: SimWorld) -> None:
+def test_seeded_world_uses_full_arns_an_immutable_registry_and_resets_clean(simworld: SimBackend) -> None:
     simworld.reset()
-    world = World(simworld.topology, "sim")
+    world = World(simworld)
     seeded = simworld.seeded["staging"]
     assert seeded.service_arn.startswith("arn:aws:ecs:us-east-1:961381384763:service/")
     assert all(a.startswith("arn:aws:ecs:") for a in seeded.task_definition_arns)
@@ -230,6 +231,6 @@ def test_seeded_world_uses_full_arns_an_immutable_registry_and_resets_clean(simw
     ecs = service(world, "staging")
     ecs.swap(ecs.previous(ecs.current().number))
     simworld.reset()
-    world = World(simworld.topology, "sim")
+    world = World(simworld)
     assert state(world) == first
     assert HealthClient(world.tier("staging")).read().sha == seeded.image_shas[-1]

@@ -6,11 +6,12 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from harness.backend.aws import AwsBackend
+from harness.backend.sim import SimBackend
 from harness.clock import utcnow
 from harness.errors import GuardRefusal
 from harness.promote import lock as lock_mod
@@ -19,10 +20,10 @@ from harness.world import World
 
 
 @pytest.fixture
-def world(_world_session: Any) -> Iterator[World]:
+def world(sim_backend: SimBackend) -> Iterator[World]:
     """The session's sim without a reset (the lock is the only thing these tests touch, and
     it is removed before and after each): new sessions, so new credentials."""
-    fresh = World(_world_session.topology, "sim")
+    fresh = World(sim_backend)
     _drop_locks(fresh)
     yield fresh
     _drop_locks(fresh)
@@ -36,7 +37,7 @@ def _drop_locks(world: World) -> None:
 
 def other_run(world: World) -> World:
     """A second run: its own sessions and clients, the same accounts."""
-    return World(world.topology, world.backend, allow_prod_write=world.allow_prod_write)
+    return World(world.backend, allow_prod_write=world.allow_prod_write, topology=world.topology)
 
 
 def test_a_second_run_is_refused_naming_the_holder_until_release(world: World) -> None:
@@ -113,7 +114,7 @@ def test_a_live_lock_is_not_broken_even_with_the_flag(world: World) -> None:
 def test_the_lock_is_a_write_behind_the_tier_guard(world: World) -> None:
     with pytest.raises(GuardRefusal, match="explicit flag"):
         TierLock(world, "prod", operation="promote", reason="r").acquire()
-    prod = TierLock(World(world.topology, "sim", allow_prod_write=True), "prod",
+    prod = TierLock(World(world.backend, allow_prod_write=True), "prod",
                     operation="promote", reason="r")
     prod.acquire()
     assert prod.release()
@@ -131,7 +132,7 @@ def test_the_planned_calls_are_create_only() -> None:
     from harness import topology
 
     top = topology.load()
-    lock = TierLock(World(top, "aws"), "prod", operation="promote", reason="r", owner="me")
+    lock = TierLock(World(AwsBackend(top)), "prod", operation="promote", reason="r", owner="me")
     put, delete = lock.calls()
     assert put.params["Overwrite"] is False and put.params["Name"] == lock.name
     assert '"owner": "me"' in put.params["Value"] and delete.params == {"Name": lock.name}

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from harness.backend.sim.seed import image_sha
-from harness.evidence.journal import load_schema
+from harness.evidence.writer import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA = image_sha("staging", 3)  # what the sim's staging runs: the validated build

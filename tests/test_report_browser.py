@@ -17,10 +17,10 @@ from report_support import fixture
 from rich.console import Console
 
 from harness.cli.report import add_screenshot_option, maybe_screenshot
-from harness.evidence.journal import write_run
 from harness.redact import Redactor
 from harness.report.browser import dump_dom, find_browser, screenshot_run
 from harness.report.history import append_history
+from harness.report.publish import write_run
 
 BROWSER = find_browser()
 needs_browser = pytest.mark.skipif(

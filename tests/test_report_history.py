@@ -13,7 +13,7 @@ from report_support import fixture
 from rich.console import Console
 
 from harness.cli.report import register, run_history
-from harness.evidence.journal import read_evidence, write_run
+from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.history import (
     HISTORY_FILE,
@@ -23,6 +23,7 @@ from harness.report.history import (
     load_history,
     read_history,
 )
+from harness.report.publish import write_run
 
 
 def _drill(run_id: str, started: str, app: float, data: float | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from report_support import (
     tag_problems,
 )
 
-from harness.evidence.journal import validate
+from harness.evidence.writer import validate
 from harness.report import RENDERERS, render_all
 from harness.report.history import history_row
 from harness.report.html import diff_lines, render_html, safe_url, table_shape

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from harness.clock import Measurement, Phase, utcnow
-from harness.evidence.journal import Journal, write_run
+from harness.evidence.journal import Journal
 from harness.redact import Redactor
+from harness.report.publish import write_run
 
 BASIC_USER = "ops-user"
 BASIC_PASSWORD = "Bq7-basic-Pw-x41"

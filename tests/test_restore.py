@@ -7,6 +7,8 @@ from dataclasses import replace
 import psycopg
 
 from harness import naming
+from harness.backend.aws import AwsBackend
+from harness.backend.sim.backend import SIM_RDS_POLL_S
 from harness.backend.sim.dataplane import DataPlane, corrupt_one_row
 from harness.io.aws import rds
 from harness.io.db import fingerprint as fp
@@ -17,7 +19,7 @@ from harness.world import World
 
 
 def run_restore(world: World, baseline: restore.Baseline, instance: str = "invapp-staging-postgres-r1",
-                repoint: restore.Repoint | None = None) -> restore.Recovery:
+                repoint: restore.Repoint | None = None) -> restore.DataRecovery:
     return restore.restore_and_verify(
         world, "staging", baseline.snapshot.id, instance_id=instance,
         tags=naming.drill_tags(baseline.drill_id), expected=baseline.fingerprint,
@@ -37,7 +39,7 @@ def test_baseline_then_restore_verifies_the_copy_phase_by_phase(world: World) ->
     assert [p.name for p in m.phases] == list(restore.PHASES)
     offsets = [p.offset_s for p in m.phases]
     assert offsets == sorted(offsets) and offsets[-1] == m.seconds, "the RTO ends at the last phase"
-    assert m.resolution_seconds == restore.SIM_POLL_S
+    assert m.resolution_seconds == world.topology.rds_poll_s == SIM_RDS_POLL_S
 
 
 def test_a_restore_that_never_becomes_available_fails_naming_that_phase(
@@ -87,9 +89,10 @@ def test_an_unhealthy_repoint_fails_at_the_last_phase(world: World) -> None:
 def test_real_mode_unreachable_endpoint_says_the_data_path_was_not_verified(world: World) -> None:
     baseline = restore.take_baseline(world, "staging", "d6")
     staging = replace(world.tier("staging"), dsn_env="HARNESS_STAGING_DSN")
-    real = replace(world, topology=replace(world.topology,
-                                           tiers={**world.topology.tiers, "staging": staging}),
-                   databases=DsnDatabases({"HARNESS_STAGING_DSN": "postgresql://app:pw@127.0.0.1:1/app"}))
+    # The sim's accounts, but databases reached by DSN as on real accounts.
+    topology = replace(world.topology, tiers={**world.topology.tiers, "staging": staging})
+    real = World(AwsBackend(topology, DsnDatabases(
+        {"HARNESS_STAGING_DSN": "postgresql://app:pw@127.0.0.1:1/app"})))
     result = run_restore(real, baseline)
     assert result.failed_phase == restore.DATA_VERIFIED
     assert result.reason.startswith("data path NOT verified: restored instance")

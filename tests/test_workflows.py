@@ -10,6 +10,7 @@ import yaml
 from harness import workflows
 from harness.cli import main as cli
 from harness.cli.main import build_parser
+from harness.cli.workflows import parser_check
 from harness.workflows import Claim, Contract, Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,12 +173,12 @@ def commands_report(**replace: tuple[str, str]) -> workflows.ContractReport:
     drill = (EXAMPLES / "quarterly-drill.yml").read_text(encoding="utf-8")
     claims = workflows.check_commands(
         {name: text or "" for name, text in variant.items()} | {"quarterly-drill.yml": drill},
-        build_parser())
+        parser_check(build_parser()))
     return workflows.ContractReport(".", tuple(claims))
 
 
 def test_every_example_command_parses_with_the_real_cli() -> None:
-    report = workflows.read_dir(EXAMPLES, parser=build_parser)
+    report = workflows.read_dir(EXAMPLES, check=parser_check(build_parser()))
     assert report.ok, [c.render() for c in report.broken]
     parsed = sorted((Path(c.file).name, c.key) for c in report.claims if c.id == "command.parses")
     assert parsed == [
@@ -261,7 +262,7 @@ jobs:
           harness history --reports r; harness drill
           --nope
 """
-    claims = workflows.check_commands({"x.yml": text}, build_parser())
+    claims = workflows.check_commands({"x.yml": text}, parser_check(build_parser()))
     broken = [c for c in claims if not c.ok]
     assert [(c.key, c.line) for c in broken] == [
         ("jobs.a.steps[0] (literal)", 12), ("jobs.a.steps[3]", 19), ("jobs.a.steps[4]", 22),
@@ -274,7 +275,7 @@ jobs:
                                               "command.disabled"]
     # Every workflow file in the folder is read, not only the three the contract names.
     (tmp_path / "x.yml").write_text(text)
-    report = workflows.read_dir(tmp_path, parser=build_parser)
+    report = workflows.read_dir(tmp_path, check=parser_check(build_parser()))
     assert [c.id for c in report.broken].count("command.parses") == 4
     assert [c.id for c in report.broken].count("file-present") == 3
 

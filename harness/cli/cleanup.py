@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 
 from harness import guard
+from harness import topology as topology_mod
+from harness.backend.aws import AwsBackend
 from harness.drill.data_restore import reap
 from harness.promote.lock import remove_drill_lock
 from harness.world import World
@@ -28,12 +30,10 @@ def register(sub: Any) -> None:
 
 
 def _cleanup(args: argparse.Namespace, console: Console) -> int:
-    from harness.cli.main import load_topology
-
-    topology = load_topology(args.topology)
+    topology = topology_mod.load(args.topology)
     tier = topology.tier(args.tier)
     guard.check_drill_target(tier)
-    world = World(topology, "aws")
+    world = World(AwsBackend(topology))
     which = f"drill {args.drill_id}" if args.drill_id else "every drill"
     console.print(f"[bold]CLEANUP[/] tier [bold]{tier.name}[/] (account {tier.account_id}): "
                   f"resources tagged by {which}")

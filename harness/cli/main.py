@@ -8,15 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from rich.console import Console
 
-from harness import topology as topology_mod
+from harness.cli.common import EXIT_FAIL
 from harness.errors import HarnessError
-from harness.pytest.runconfig import RunConfig
-
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace, Console], int]
 
@@ -40,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (runs, topology, report, rollback, migrations, cleanup, promote, workflows):
         module.register(sub)
+    # `workflows check` parses workflow commands with a parser of its own, built here.
+    parser.set_defaults(build_parser=build_parser)
     return parser
 
 
@@ -59,25 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return EXIT_FAIL
-
-
-def add_shared_options(parser: argparse.ArgumentParser) -> None:
-    RunConfig.add_options(parser)
-
-
-def load_topology(path: str | None) -> topology_mod.Topology:
-    return topology_mod.load(path)
-
-
-def project_root() -> Path:
-    """The checkout holding features/ and steps/: from the working directory upwards, else
-    the one the harness package was installed from (editable install)."""
-    candidates = [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]]
-    for path in candidates:
-        if (path / "features").is_dir() and (path / "steps").is_dir():
-            return path
-    raise HarnessError("cannot find the features/ and steps/ folders",
-                       fix="run harness from the project checkout (or install it editable)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import topology
-from harness.cli.main import EXIT_FAIL, EXIT_PASS
+from harness.cli.common import EXIT_FAIL, EXIT_PASS
 from harness.errors import HarnessError
 from harness.io.db.schema import Verdict
 from harness.migrations.discovery import (

@@ -13,20 +13,21 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from harness.backend.registry import open_backend
+from harness.cli.common import add_run_options, run_config
 from harness.errors import ConfigError
-from harness.evidence.journal import read_evidence
+from harness.evidence.writer import read_evidence
 from harness.promote import promote
-from harness.pytest.runconfig import RunConfig, SimKnobs
 from harness.redact import Redactor
+from harness.report.publish import write_run
+from harness.world import World
 
 
 def register(sub: Any) -> None:
-    from harness.cli.main import add_shared_options
-
     helptext = ("promote a validated SHA: snapshot, image reuse/copy, new revision, swap, "
                 "verify; automatic rollback on failure")
     p = sub.add_parser("promote", help=helptext, description=helptext)
-    add_shared_options(p)
+    add_run_options(p)
     p.set_defaults(tier="prod")
     p.add_argument("--from-tier", default="staging", metavar="TIER",
                    help="the tier that validated the build (default: staging)")
@@ -43,18 +44,9 @@ def register(sub: Any) -> None:
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
-    from harness.cli.main import load_topology
-
-    topology = load_topology(args.topology)
-    run = RunConfig(backend=args.backend, topology=topology, tier=args.tier, kind="promote",
-                    reports_dir=Path(args.reports).resolve(), cycle=args.cycle, sha=args.sha,
-                    sim=SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault)),
-                    allow_prod_write=args.allow_prod_write)
-    if args.backend == "aws" and args.sim_fault:
-        raise ConfigError("--sim-fault only applies to the sim backend",
-                          fix="drop --sim-fault, or use --backend sim")
-    with run.open_backend() as backend:
-        world = run.world(backend)
+    run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
+    with open_backend(run) as backend:
+        world = World(backend, allow_prod_write=run.allow_prod_write)
         if not args.sha or not args.cycle:
             hint = promote.validated_sha(world, args.from_tier)
             raise ConfigError("a promotion needs --sha and --cycle",
@@ -68,16 +60,18 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
             for line in plan.lines():
                 console.print(escape(line), soft_wrap=True)
             return 0
-        if backend is not None and "promote-broken-build" in args.sim_fault:
-            backend.break_build(req.tier, req.sha)
+        if world.rehearsal is not None and "promote-broken-build" in run.sim.faults:
+            world.rehearsal.break_build(req.tier, req.sha)
         world.guard_write(req.tier, action=f"promote {req.sha[:12]}")
         journal = run.new_journal()
-        for note in run.backend_notes(backend):
+        for note in backend.notes():
             journal.add_note(note)
         console.print(f"[bold]PROMOTE[/] {escape(plan.lines()[0])}", soft_wrap=True)
         result = promote.promote(world, req, journal=journal, plan=plan)
         journal.finish()
-        run_dir = run.write(journal, Redactor.from_env(topology.secret_env_names))
+        assert run.reports_dir is not None
+        run_dir = write_run(journal.to_json(), run.reports_dir,
+                            Redactor.from_env(run.topology.secret_env_names))
     from harness.cli.runs import print_summary
 
     print_summary(read_evidence(run_dir), console)

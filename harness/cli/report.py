@@ -12,14 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.report.browser import BrowserError, find_browser, screenshot_run
-from harness.report.history import (
-    HISTORY_FILE,
-    RTO_NAMES,
-    load_history,
-    select,
-    series,
-    trend_columns,
-)
+from harness.report.history import HISTORY_FILE, load_history, select, series, trend_columns
+from harness.rto import RTO_NAMES
 
 
 def register(subparsers: Any) -> None:

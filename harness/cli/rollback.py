@@ -7,9 +7,11 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.pytest.runconfig import RunConfig, SimKnobs
+from harness.backend.registry import open_backend
+from harness.cli.common import EXIT_FAIL, EXIT_PASS, add_run_options, run_config
 from harness.report.format import seconds
 from harness.rollback import layer1 as rollback
+from harness.world import World
 
 _ROLLBACK_HELP = """\
 Point a tier's ECS service back at an earlier task-definition revision (default: the
@@ -24,12 +26,10 @@ it does is kept for the next harness command: use it to rehearse, not to change 
 
 
 def register(sub: Any) -> None:
-    from harness.cli.main import add_shared_options
-
     p = sub.add_parser("rollback", help="Layer-1 revert of a tier to an earlier revision",
                        description=_ROLLBACK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_shared_options(p)
+    add_run_options(p)
     p.add_argument("--to-revision", type=int, default=None, metavar="N",
                    help="revision number of the task family (default: the immediately previous)")
     p.add_argument("--reason", required=True, help="incident id and what broke (for the record)")
@@ -41,16 +41,12 @@ def register(sub: Any) -> None:
 
 
 def _rollback(args: argparse.Namespace, console: Console) -> int:
-    from harness.cli.main import EXIT_FAIL, EXIT_PASS, load_topology
-
-    run = RunConfig(backend=args.backend, topology=load_topology(args.topology), tier=args.tier,
-                    sim=SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault)),
-                    allow_prod_write=args.allow_prod_write)
+    run = run_config(args, kind="rollback")
     label = ("sim: SIMULATED, state is not kept after this command" if args.backend == "sim"
              else "aws: real accounts")
     console.print(f"[bold]ROLLBACK[/] tier [bold]{args.tier}[/] ({label})")
-    with run.open_backend() as backend:
-        world = run.world(backend)
+    with open_backend(run) as backend:
+        world = World(backend, allow_prod_write=run.allow_prod_write)
         if args.plan:
             plan = rollback.plan(world, args.tier, to_revision=args.to_revision, reason=args.reason)
             for line in plan.lines():

@@ -9,34 +9,32 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from rich.console import Console
 from rich.table import Table
 
 from harness import guard
+from harness.cli.common import add_run_options, run_config
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
-from harness.evidence.journal import new_run_id, read_evidence, write_renderings
-from harness.gate.types import GateOptions
-from harness.pytest.runconfig import RunConfig, SimKnobs
+from harness.evidence.journal import new_run_id
+from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
 from harness.report.gate import github_output, item_reason, item_ref, sequencing, verdict_json
 from harness.report.markdown import render_markdown
+from harness.report.publish import write_renderings
 
 DEFAULT_REPORTS = "reports"
 _STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow", "not_applicable": "dim"}
 
 
 def register(sub: Any) -> None:
-    from harness.cli.main import add_shared_options
-
     for name, helptext, handler in (
         ("drill", "run the quarterly rollback drill (default: on staging, in the sim)", _drill),
         ("gate", "evaluate the promotion gate checklist for one cycle and SHA", _gate),
     ):
         p = sub.add_parser(name, help=helptext, description=helptext)
-        add_shared_options(p)
+        add_run_options(p, gate=name == "gate")
         p.add_argument("--reports", default=DEFAULT_REPORTS, metavar="DIR",
                        help="where run folders are written (default: ./reports)")
         p.add_argument("-v", "--verbose", action="store_true",
@@ -45,7 +43,6 @@ def register(sub: Any) -> None:
                        help="list the sim faults --sim-fault accepts, and exit")
         add_screenshot_option(p)
         if name == "gate":
-            GateOptions.add_options(p)
             p.add_argument("--json", action="store_true",
                            help="print only the machine-readable verdict (JSON) on stdout")
         p.set_defaults(handler=handler)
@@ -66,52 +63,35 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
     if args.backend == "aws" and not (args.cycle and args.sha):
         raise ConfigError("the gate on real accounts needs the cycle and the validated SHA",
                           fix="pass --cycle CYCLE --sha SHA (defaults exist only in the sim)")
-    return run_features(args, console, kind="gate", marker="gate",
-                        extra=GateOptions.pytest_args(args), as_json=args.json)
+    return run_features(args, console, kind="gate", marker="gate", as_json=args.json)
 
 
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
-                 extra: list[str] | None = None, as_json: bool = False) -> int:
-    from harness.cli.main import load_topology, project_root
+                 as_json: bool = False) -> int:
+    from harness.pytest import session
 
     if args.list_faults:
         return list_faults(console)
-
-    topology = load_topology(args.topology)
-    tier = topology.tier(args.tier)
+    run_id = new_run_id(kind)
+    reports = Path(args.reports).resolve()
+    run = run_config(args, kind=kind, reports_dir=reports, run_id=run_id,
+                     progress=not (args.verbose or as_json))
+    tier = run.topology.tier(run.tier)
     if kind == "drill":
         guard.check_drill_target(tier)
         if not tier.is_aws:
             raise ConfigError(
                 f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
                 fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
-    if args.backend == "sim":
-        knobs = SimKnobs(args.sim_rollout_latency, tuple(args.sim_fault))
-        RunConfig(backend="sim", topology=topology, tier=args.tier, sim=knobs).sim_options()
-    elif args.sim_fault:
-        raise ConfigError("--sim-fault only applies to the sim backend",
-                          fix="drop --sim-fault, or use --backend sim")
-    root = project_root()
-    run_id = new_run_id(kind)
-    reports = Path(args.reports).resolve()
-    pytest_args = [
-        str(root / "steps"), "--rootdir", str(root), "-c", str(root / "pyproject.toml"),
-        "-m", marker, "--reports", str(reports), "--run-id", run_id, "--run-kind", kind,
-        *RunConfig.pytest_args(args), *(extra or []),
-    ]
-    if args.verbose:
-        pytest_args += ["-q", "-rfE"]
-    else:
-        pytest_args += ["-p", "no:terminal", *([] if as_json else ["--harness-progress"])]
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
-             if args.backend == "sim" else "aws: real accounts")
+             if run.backend == "sim" else "aws: real accounts")
     if not as_json:
         console.print(f"[bold]{kind.upper()}[/] on tier [bold]{tier.name}[/] ({where}) · "
-                      f"topology {topology.name} · run {run_id}")
-    code = int(pytest.main(pytest_args))
+                      f"topology {run.topology.name} · run {run_id}")
+    code = session.run(run, marker, verbose=args.verbose)
     run_dir = reports / run_id
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        raise ConfigError(f"no {kind} scenarios were found under {root / 'features'}",
+    if code == session.NO_TESTS_COLLECTED:
+        raise ConfigError(f"no {kind} scenarios were found under {session.features_dir()}",
                           fix="check the feature tags (@" + marker + ")")
     if not (run_dir / "evidence.json").is_file():
         raise HarnessError(f"the {kind} did not complete (pytest exit code {code}); "
@@ -126,14 +106,13 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                       "(report.html, summary.md, evidence.json, junit.xml)")
     if maybe_screenshot(args, run_dir, console):
         return 2
-    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
-                pytest.ExitCode.USAGE_ERROR):
+    if code in session.ABORTED:
         return 2
     return 0 if doc["verdict"] == "pass" else 1
 
 
 def list_faults(console: Console) -> int:
-    from harness.backend.sim.world import KNOWN_FAULTS
+    from harness.backend.faults import KNOWN_FAULTS
 
     for name, what in sorted(KNOWN_FAULTS.items()):
         console.print(f"{name}: {what}")

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from harness.clock import Measurement
 from harness.evidence.journal import Journal
-from harness.rollback.recovery import APPLICATION_RTO
-from harness.rollback.restore import DATA_RTO
+from harness.rto import APPLICATION_RTO, DATA_RTO
 
 REQUIRED = (APPLICATION_RTO, DATA_RTO)
 DRILL_TAG = "drill"

@@ -41,7 +41,7 @@ class BrokenImageDrill:
     _cleaned_up: bool = False
 
     def __post_init__(self) -> None:
-        self.ecs = EcsService(self.world.client(self.tier, "ecs"), self.world.tier(self.tier))
+        self.ecs = EcsService(self.world, self.tier)
         self.health = HealthClient(self.world.tier(self.tier))
 
     @property

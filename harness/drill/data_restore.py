@@ -22,8 +22,7 @@ from harness.migrations.runner import BOOKKEEPING_TABLE, applied_versions, apply
 from harness.rollback import restore
 from harness.rollback.datacheck import CANARY_TABLE, Fingerprint
 from harness.rollback.layer2 import Layer2Result, roll_back_data
-from harness.rollback.recovery import Recovery as AppRecovery
-from harness.rollback.recovery import service, swap_and_verify
+from harness.rollback.recovery import ServiceRecovery, service, swap_and_verify
 from harness.world import World
 
 
@@ -117,7 +116,7 @@ class DataDrill:
     drill_id: str
     fingerprint: Fingerprint | None = None
     snapshot: rds.Snapshot | None = None
-    recovery: restore.Recovery | None = None
+    recovery: restore.DataRecovery | None = None
     _cleaned: bool = field(default=False, repr=False)
 
     @property
@@ -135,7 +134,7 @@ class DataDrill:
     def write_after_row(self) -> None:
         restore.write_after_row(self.world, self.tier, self.drill_id)
 
-    def restore(self, *, repoint: bool = True) -> restore.Recovery:
+    def restore(self, *, repoint: bool = True) -> restore.DataRecovery:
         assert self.snapshot is not None and self.fingerprint is not None, "snapshot first"
         instance = naming.restored_instance_identifier(
             self.world.tier(self.tier).db_instance or "", utcnow())
@@ -192,7 +191,7 @@ class Layer2Rehearsal:
             gone = conn.execute(f"DELETE FROM {CANARY_TABLE}").rowcount
         return f"{gone} row(s) of {CANARY_TABLE} lost, as a bad migration would lose them"
 
-    def roll_back(self, app_revert: AppRecovery, *, data_corrupt: bool) -> Layer2Result:
+    def roll_back(self, app_revert: ServiceRecovery, *, data_corrupt: bool) -> Layer2Result:
         assert self.migration is not None and self.drill.snapshot is not None
         world, tier = self.drill.world, self.drill.tier
         return roll_back_data(

@@ -1,39 +1,22 @@
-"""The evidence journal: the one writer of a run's record.
-
-Checks, steps and measurements are appended while the run goes; ``write_run`` redacts,
-validates against the packaged JSON Schema and writes ``reports/<run-id>/evidence.json``
-plus the renderings, then points ``reports/latest`` at the run. Renderers read the journal;
-the journal never reads them.
-"""
+"""The evidence journal: a run's record as data. Checks, steps and measurements are appended
+while the run goes; ``to_json`` gives the document ``harness.evidence.writer`` validates and
+writes. Renderers (``harness.report``) read that document; the journal never reads them."""
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import metadata, resources
-from pathlib import Path
+from importlib import metadata
 from typing import Any, Literal
-
-import jsonschema
 
 from harness import __version__
 from harness.clock import Measurement, iso, utcnow
-from harness.errors import HarnessError
-from harness.redact import Redactor
 
 SCHEMA_VERSION = 1
 Status = Literal["passed", "failed", "skipped", "not_applicable"]
 PASSING: frozenset[str] = frozenset({"passed", "skipped", "not_applicable"})
-
-
-def load_schema() -> dict[str, Any]:
-    text = resources.files("harness").joinpath(f"schemas/evidence-v{SCHEMA_VERSION}.json")
-    schema: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
-    return schema
 
 
 def new_run_id(kind: str, now: datetime | None = None) -> str:
@@ -250,74 +233,3 @@ def _measurement_json(owner: str | None, m: Measurement) -> dict[str, Any]:
         "deadline_seconds": m.deadline_seconds,
         "subject": m.subject,
     }
-
-
-class EvidenceInvalid(HarnessError):
-    """The journal does not match its schema: a bug in the harness, never the user's input."""
-
-
-def validate(doc: dict[str, Any]) -> None:
-    try:
-        jsonschema.validate(doc, load_schema())
-    except jsonschema.ValidationError as exc:
-        path = "/".join(str(p) for p in exc.absolute_path) or "(root)"
-        raise EvidenceInvalid(
-            exc.message, where=f"evidence.json at {path}",
-            fix="this is a harness bug; report it with the run folder",
-        ) from exc
-
-
-def read_evidence(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / "evidence.json"
-    if not path.is_file():
-        raise HarnessError(f"no evidence.json in {run_dir}",
-                           fix="pass a run folder written by `harness drill` or `harness gate`")
-    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    validate(doc)
-    return doc
-
-
-def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Path:
-    """Redact, validate and write the evidence and its renderings; return the run folder."""
-    clean: dict[str, Any] = redactor.data(doc)
-    validate(clean)
-    run_dir = Path(reports_dir) / str(clean["run_id"])
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _write_text(run_dir / "evidence.json", json.dumps(clean, indent=2) + "\n")
-    if clean["kind"] == "drill":
-        from harness.report.history import append_history
-
-        append_history(Path(reports_dir), clean)  # idempotent: a re-render adds no row
-    write_renderings(clean, run_dir, redactor)
-    point_latest(Path(reports_dir), run_dir)
-    return run_dir
-
-
-def write_renderings(doc: dict[str, Any], run_dir: Path, redactor: Redactor) -> list[Path]:
-    """(Re)write every rendering of a validated evidence document into ``run_dir``."""
-    from harness.report import render_all
-    from harness.report.history import history_until, read_history
-
-    # The history drawn is read from the reports folder, up to this run only, so a re-render
-    # gives the same bytes however many drills ran since.
-    history = history_until(read_history(Path(run_dir).resolve().parent), doc)
-    written = []
-    for name, text in render_all(doc, history).items():
-        _write_text(run_dir / name, redactor.text(text))
-        written.append(run_dir / name)
-    return written
-
-
-def point_latest(reports_dir: Path, run_dir: Path) -> None:
-    latest = reports_dir / "latest"
-    tmp = reports_dir / f".latest-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(run_dir.name)
-    os.replace(tmp, latest)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from harness.clock import iso, utcnow
 from harness.errors import HarnessError
-from harness.io.aws.calls import PlannedCall, error_code, execute
+from harness.io.aws.calls import AwsCall, error_code, execute
 from harness.topology import Tier
 from harness.world import World
 
@@ -114,24 +114,24 @@ class TierLock:
                              expires_at=started + timedelta(seconds=ttl_s),
                              token=secrets.token_hex(8))
 
-    def put_call(self) -> PlannedCall:
-        return PlannedCall(self.tier.name, "ssm", "put_parameter", {
+    def put_call(self) -> AwsCall:
+        return AwsCall(self.tier.name, "ssm", "put_parameter", {
             "Name": self.name, "Value": self.info.to_value(), "Type": "String",
             "Overwrite": False,
             "Description": f"promotion-harness lock for {self.tier.cluster}/{self.tier.service}",
         }, why="take the tier lock (fails if another run holds it)")
 
-    def delete_call(self) -> PlannedCall:
-        return PlannedCall(self.tier.name, "ssm", "delete_parameter", {"Name": self.name},
+    def delete_call(self) -> AwsCall:
+        return AwsCall(self.tier.name, "ssm", "delete_parameter", {"Name": self.name},
                        why="release the tier lock")
 
-    def calls(self) -> tuple[PlannedCall, PlannedCall]:
+    def calls(self) -> tuple[AwsCall, AwsCall]:
         return self.put_call(), self.delete_call()
 
     def current(self) -> LockInfo | None:
-        ssm = self.world.client(self.tier.name, "ssm")
         try:
-            value = ssm.get_parameter(Name=self.name)["Parameter"]["Value"]
+            value = execute(self.world, AwsCall(self.tier.name, "ssm", "get_parameter",
+                                                {"Name": self.name}))["Parameter"]["Value"]
         except ClientError as exc:
             if error_code(exc) == "ParameterNotFound":
                 return None
@@ -167,7 +167,7 @@ class TierLock:
                 f"tier '{self.tier.name}' has a STALE lock {self.name}: {held.describe()}",
                 fix="make sure that run is gone, then re-run with --break-stale-lock")
         if self.current() == held:
-            execute(self.world, PlannedCall(self.tier.name, "ssm", "delete_parameter",
+            execute(self.world, AwsCall(self.tier.name, "ssm", "delete_parameter",
                                         {"Name": self.name}, why="break the stale lock"))
 
     def _refuse(self, held: LockInfo | None, how: str) -> None:
@@ -196,6 +196,6 @@ def remove_drill_lock(world: World, tier: str, drill_id: str | None = None) -> L
     prefix = f"drill {drill_id} " if drill_id else "drill "
     if held is None or not held.reason.startswith(prefix):
         return None
-    execute(world, PlannedCall(tier, "ssm", "delete_parameter", {"Name": lock.name},
+    execute(world, AwsCall(tier, "ssm", "delete_parameter", {"Name": lock.name},
                                why="remove the lock a killed drill left behind"))
     return held

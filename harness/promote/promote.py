@@ -24,18 +24,17 @@ from harness.clock import Measurement, utcnow
 from harness.errors import AwsOperationError, ConfigError, HarnessError
 from harness.evidence.journal import CheckRecord, Decision, Journal
 from harness.io.aws import ecr, rds
-from harness.io.aws.calls import PlannedCall
+from harness.io.aws.calls import AwsCall
 from harness.io.aws.ecs import EcsService, Revision
 from harness.io.http.health import HEALTH_PATH, short
 from harness.promote.lock import TierLock
 from harness.rollback.recovery import (
     REVERT_ISSUED,
-    Recovery,
     RecoverySettings,
+    ServiceRecovery,
     service,
     swap_and_verify,
 )
-from harness.rollback.restore import poll_interval
 from harness.world import World
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -107,14 +106,14 @@ class PromotePlan:
     target: Revision  # the revision to be registered, as predicted (number and ARN)
     image: ecr.ImagePlan
     lock: TierLock
-    snapshot: PlannedCall
-    register: PlannedCall
-    swap: PlannedCall
-    rollback: PlannedCall
+    snapshot: AwsCall
+    register: AwsCall
+    swap: AwsCall
+    rollback: AwsCall
     settings: RecoverySettings
     health_url: str
 
-    def writes(self) -> list[PlannedCall]:
+    def writes(self) -> list[AwsCall]:
         """Every write of a promote that succeeds, in order."""
         put, release = self.lock.calls()
         image = [self.image.put] if self.image.put else []
@@ -153,15 +152,11 @@ def make_plan(world: World, req: PromoteRequest) -> PromotePlan:
     target = replace(current, number=number, arn=_arn_with(current.arn, number),
                      image=image.uri, status="ACTIVE")
     snapshot_id = naming.snapshot_identifier(world.topology.snapshot_template, req.cycle, utcnow())
-    register = PlannedCall(req.tier, "ecs", "register_task_definition",
+    register = AwsCall(req.tier, "ecs", "register_task_definition",
                            ecs.register_params(current, image=image.uri),
                            why=f"{current.label} with image {short(req.sha)}")
-    swap_call = ecs.swap_call(target)
-    swap = PlannedCall(req.tier, "ecs", swap_call.operation, dict(swap_call.params),
-                       why=f"swap to {target.label}")
-    back = ecs.swap_call(current)
-    rollback = PlannedCall(req.tier, "ecs", back.operation, dict(back.params),
-                           why=f"automatic rollback to {current.label}")
+    swap = ecs.swap_call(target)
+    rollback = replace(ecs.swap_call(current), why=f"automatic rollback to {current.label}")
     lock = TierLock(world, req.tier, operation="promote", reason=f"{req.cycle}: {req.reason}",
                     owner=req.owner)
     return PromotePlan(
@@ -179,8 +174,8 @@ def snapshot_tags(req: PromoteRequest) -> dict[str, str]:
     return tags
 
 
-def _snapshot_call(world: World, req: PromoteRequest, snapshot_id: str) -> PlannedCall:
-    return PlannedCall(req.tier, "rds", "create_db_snapshot", {
+def _snapshot_call(world: World, req: PromoteRequest, snapshot_id: str) -> AwsCall:
+    return AwsCall(req.tier, "rds", "create_db_snapshot", {
         "DBInstanceIdentifier": world.tier(req.tier).db_instance,
         "DBSnapshotIdentifier": snapshot_id, "Tags": naming.rds_tags(snapshot_tags(req))},
         why="the pre-promotion snapshot (the nuclear restore point)")
@@ -213,8 +208,8 @@ class PromoteResult:
     snapshot_id: str | None = None
     image: ecr.ImageResult | None = None
     revision: Revision | None = None
-    recovery: Recovery | None = None
-    rollback: Recovery | None = None
+    recovery: ServiceRecovery | None = None
+    rollback: ServiceRecovery | None = None
     measurements: list[Measurement] = field(default_factory=list)
 
     @property
@@ -315,8 +310,9 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
     with phases.run(SNAPSHOT) as p:
         snap = rds.take_snapshot(world, req.tier, plan.snapshot_id, snapshot_tags(req))
         result.snapshot_id = snap.id
-        waited = rds.wait_available(world, req.tier, snap.id, deadline_s=world.topology.data_rto_s,
-                                    interval_s=poll_interval(world))
+        waited = rds.wait_available(world, req.tier, snap.id,
+                                    deadline_s=world.topology.rds_deadline,
+                                    interval_s=world.topology.rds_poll_s)
         phases.measured(replace(waited.measurement, name=SNAPSHOT_WAIT))
         p.detail = waited.describe()
         if waited.failed:
@@ -349,7 +345,7 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
 
 def _verified_swap(world: World, plan: PromotePlan, phases: _Phases, ecs: EcsService, phase: str,
                    target: Revision, *, measurement: str, failure: str,
-                   issued: str = REVERT_ISSUED) -> Recovery:
+                   issued: str = REVERT_ISSUED) -> ServiceRecovery:
     """One phase: swap to ``target`` and verify it (Layer 1's shared path); a target that
     never becomes healthy fails the phase with ``failure``."""
     with phases.run(phase) as p:

@@ -27,11 +27,9 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from harness.report.format import seconds, short_seconds
+from harness.rto import RTO_NAMES
 
 HISTORY_FILE = "history.jsonl"
-APPLICATION_RTO = "application RTO"
-DATA_RTO = "data RTO"
-RTO_NAMES = (APPLICATION_RTO, DATA_RTO)
 
 
 class RtoPoint(TypedDict):

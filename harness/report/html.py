@@ -43,9 +43,10 @@ from harness.report.format import (
     seconds,
     short_seconds,
 )
-from harness.report.history import RTO_NAMES, HistoryRow, select, trend_columns
+from harness.report.history import HistoryRow, select, trend_columns
 from harness.report.outcome import outcome
 from harness.report.svg import drawable, has_trend, timeline_caption, timeline_svg, trend_svg
+from harness.rto import RTO_NAMES
 
 # Kinds whose runs take a promotion decision: only their reports say when none was recorded.
 DECIDING_KINDS = ("promote", "gate")

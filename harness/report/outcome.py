@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.report.format import short_seconds
-from harness.report.history import RTO_NAMES
+from harness.rto import RTO_NAMES
 
 # The measurement names harness.promote records (pinned together by a test).
 PROMOTE_RTO = "promotion recovery"

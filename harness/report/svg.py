@@ -17,8 +17,9 @@ from typing import Any
 from markupsafe import escape
 
 from harness.report.format import short_seconds
-from harness.report.history import RTO_NAMES, HistoryRow
+from harness.report.history import HistoryRow
 from harness.report.outcome import gave_up
+from harness.rto import RTO_NAMES
 
 WIDTH = 760
 BREAK_RATIO = 4.0

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.errors import ConfigError
-from harness.io.aws.ecs import AwsCall, EcsService, Revision
+from harness.io.aws.calls import AwsCall
+from harness.io.aws.ecs import EcsService, Revision
 from harness.io.http.health import HEALTH_PATH, VERSION_PATH, short
 from harness.promote.lock import TierLock
-from harness.rollback.recovery import Recovery, RecoverySettings, service, swap_and_verify
+from harness.rollback.recovery import RecoverySettings, ServiceRecovery, service, swap_and_verify
 from harness.world import World
 
 
@@ -59,7 +60,7 @@ def _plan(world: World, tier: str, *, to_revision: int | None, reason: str,
                           where=ecs.where, fix="name another revision with --to-revision")
     # Promote and rollback never run at the same time on a tier: the revert holds its lock.
     lock = TierLock(world, tier, operation="rollback", reason=reason)
-    take, release = (AwsCall(c.service, c.operation, c.params, c.write) for c in lock.calls())
+    take, release = lock.calls()
     plan = RevertPlan(tier, ecs.cluster, ecs.service, current, target, reason,
                       tuple(ecs.calls), (take, ecs.swap_call(target), release),
                       ecs.tier.health_url, RecoverySettings.application(world.topology), lock)
@@ -73,7 +74,7 @@ def plan(world: World, tier: str, *, to_revision: int | None = None, reason: str
 
 
 def revert(world: World, tier: str, *, to_revision: int | None = None, reason: str,
-           as_tier: str | None = None, break_stale_lock: bool = False) -> Recovery:
+           as_tier: str | None = None, break_stale_lock: bool = False) -> ServiceRecovery:
     """Revert ``tier`` (default: to the immediately previous revision) and verify recovery,
     holding the tier lock (a promote or another rollback in progress is refused at once)."""
     revert_plan, ecs = _plan(world, tier, to_revision=to_revision, reason=reason, as_tier=as_tier)

@@ -14,40 +14,40 @@ from harness.migrations.discovery import Migration
 from harness.migrations.runner import MigrationFailed, applied_versions, apply_down
 from harness.rollback import restore
 from harness.rollback.datacheck import Fingerprint
-from harness.rollback.recovery import Recovery as AppRecovery
+from harness.rollback.recovery import ServiceRecovery
 from harness.world import World
 
-Path = Literal["down", "restore"]
+DataPath = Literal["down", "restore"]
 
 
 @dataclass(frozen=True)
-class Decision:
-    path: Path
+class DataPathChoice:
+    path: DataPath
     why: str
 
 
-def decide(*, data_corrupt: bool, reversible: bool) -> Decision:
+def decide(*, data_corrupt: bool, reversible: bool) -> DataPathChoice:
     """The runbook's choice before anything is run. Pure."""
     if data_corrupt:
-        return Decision("restore", "the data is already corrupt: a down cannot bring it back")
+        return DataPathChoice("restore", "the data is already corrupt: a down cannot bring it back")
     if not reversible:
-        return Decision("restore", "the migration has no down to run")
-    return Decision("down", "the down migration is the surgical fix and is tried first")
+        return DataPathChoice("restore", "the migration has no down to run")
+    return DataPathChoice("down", "the down migration is the surgical fix and is tried first")
 
 
 @dataclass(frozen=True)
 class Layer2Result:
     steps: tuple[str, ...]  # what was done, in order
-    path: Path
+    path: DataPath
     down_error: str | None
-    recovery: restore.Recovery | None
+    recovery: restore.DataRecovery | None
 
     @property
     def succeeded(self) -> bool:
         return self.path == "down" or (self.recovery is not None and self.recovery.succeeded)
 
 
-def roll_back_data(world: World, tier: str, migration: Migration, *, app_revert: AppRecovery,
+def roll_back_data(world: World, tier: str, migration: Migration, *, app_revert: ServiceRecovery,
                    data_corrupt: bool, snapshot_id: str, restore_instance_id: str,
                    tags: Mapping[str, str], expected: Fingerprint | None,
                    repoint: restore.Repoint | None) -> Layer2Result:

@@ -16,10 +16,10 @@ from harness.errors import CheckFailed
 from harness.io.aws.ecs import EcsService, Revision, Swap
 from harness.io.http.health import HealthClient, Reading, short
 from harness.report.format import seconds
+from harness.rto import APPLICATION_RTO
 from harness.topology import Topology
 from harness.world import World
 
-APPLICATION_RTO = "application RTO"
 REVERT_ISSUED = "revert issued"
 # How long a precondition waits for a tier to become healthy before giving up: long enough
 # for a rollout in progress, short of making an unhealthy tier look like a hung drill.
@@ -40,7 +40,7 @@ class RecoverySettings:
 
 
 @dataclass(frozen=True)
-class Recovery:
+class ServiceRecovery:
     """The outcome of a swap + verify."""
 
     tier: str
@@ -93,7 +93,7 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
                     settings: RecoverySettings | None = None, name: str = APPLICATION_RTO,
                     expected_sha: str | None = None, as_tier: str | None = None,
                     ecs: EcsService | None = None, health: HealthClient | None = None,
-                    issued: str = REVERT_ISSUED) -> Recovery:
+                    issued: str = REVERT_ISSUED) -> ServiceRecovery:
     """Swap ``tier``'s service to ``target`` and poll until it has recovered or the deadline.
 
     ``expected_sha`` defaults to the target revision's image tag. Writes pass the tier guard
@@ -101,7 +101,7 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     the swap call on the timeline (a promote's swap is not a revert).
     """
     settings = settings or RecoverySettings.application(world.topology)
-    ecs = ecs or EcsService(world.client(as_tier or tier, "ecs"), world.tier(tier))
+    ecs = ecs or EcsService(world, tier, as_tier=as_tier)
     health = health or HealthClient(world.tier(tier))
     expected = expected_sha or target.sha
     world.guard_write(tier, as_tier=as_tier, action=f"swap {ecs.service} to {target.label}")
@@ -135,12 +135,12 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
             note=(f"not healthy on {target.label} (image {short(expected)}) after "
                   f"{watch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s; "
                   f"last: {last}{throttled}"))
-    return Recovery(tier, before, target, expected, swap, measurement, outcome.attempts, last)
+    return ServiceRecovery(tier, before, target, expected, swap, measurement, outcome.attempts, last)
 
 
 def service(world: World, tier: str, *, as_tier: str | None = None) -> EcsService:
     """The tier's ECS service, reached with ``as_tier``'s credentials (default its own)."""
-    return EcsService(world.client(as_tier or tier, "ecs"), world.tier(tier))
+    return EcsService(world, tier, as_tier=as_tier)
 
 
 def healthy_on_current(world: World, tier: str) -> Revision:

@@ -18,23 +18,14 @@ from harness.errors import CheckFailed, HarnessError
 from harness.io.aws import rds
 from harness.io.db import fingerprint as fp
 from harness.rollback.datacheck import AFTER, BEFORE, CopyVerdict, Fingerprint, judge
+from harness.rto import DATA_RTO
 from harness.world import World
 
-DATA_RTO = "data RTO"
 RESTORE_CALL = "restore call"
 INSTANCE_AVAILABLE = "restored instance available"
 DATA_VERIFIED = "data verified"
 APP_HEALTHY = "repointed app healthy"
 PHASES = (RESTORE_CALL, INSTANCE_AVAILABLE, DATA_VERIFIED, APP_HEALTHY)
-
-# Real RDS moves in minutes: polling every 10 s costs nothing against a 1 h target. The sim
-# answers at once, so it polls fast to keep its measurements sharp.
-REAL_POLL_S = 10.0
-SIM_POLL_S = 0.05
-
-
-def poll_interval(world: World) -> float:
-    return SIM_POLL_S if world.simulated else REAL_POLL_S
 
 
 @dataclass(frozen=True)
@@ -62,7 +53,7 @@ Repoint = Callable[[rds.DbInstance], Repointed]
 
 
 @dataclass(frozen=True)
-class Recovery:
+class DataRecovery:
     """A measured restore: the data RTO measurement and what each phase found."""
 
     measurement: Measurement
@@ -108,8 +99,8 @@ def snapshot_source(world: World, tier: str, drill_id: str, *, deadline_s: float
     name = naming.drill_snapshot_identifier(t.db_instance, drill_id)
     snapshot = rds.take_snapshot(world, tier, name, naming.drill_tags(drill_id))
     waited = rds.wait_available(world, tier, snapshot.id,
-                                deadline_s=deadline_s or world.topology.data_rto_s,
-                                interval_s=poll_interval(world))
+                                deadline_s=deadline_s or world.topology.rds_deadline,
+                                interval_s=world.topology.rds_poll_s)
     if waited.failed:
         raise CheckFailed(f"the drill snapshot did not become available: {waited.describe()}",
                           where=f"tier {tier}, instance {t.db_instance}",
@@ -134,19 +125,19 @@ def take_baseline(world: World, tier: str, drill_id: str, *, deadline_s: float |
 def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id: str,
                        tags: Mapping[str, str], expected: Fingerprint | None,
                        drill_id: str | None, repoint: Repoint | None = None,
-                       deadline_s: float | None = None) -> Recovery:
+                       deadline_s: float | None = None) -> DataRecovery:
     """Restore ``snapshot_id`` into ``instance_id`` and walk the phases; never raises for a
     phase that fails (the result names it). ``expected`` None skips the data comparison
     (e.g. a real Layer-2 restore with no baseline): the verdict then says so."""
     target = world.topology.data_rto_s
-    deadline = deadline_s or target
-    interval = poll_interval(world)
+    deadline = deadline_s or world.topology.rds_deadline
+    interval = world.topology.rds_poll_s
     watch = Stopwatch()
     instance: rds.DbInstance | None = None
     actual: Fingerprint | None = None
     verdict: CopyVerdict | None = None
 
-    def finish(failed: str | None, reason: str) -> Recovery:
+    def finish(failed: str | None, reason: str) -> DataRecovery:
         # Recovered = the last phase asked for was reached: the RTO ends there, not when the
         # harness finished confirming it.
         end = watch.phases[-1].offset_s if failed is None and watch.phases else None
@@ -154,7 +145,7 @@ def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id
         measurement = watch.measure(DATA_RTO, target_seconds=target, resolution_seconds=interval,
                                     seconds=end, completed=failed is None, note=note,
                                     deadline_seconds=deadline, subject=instance_id)
-        return Recovery(measurement, instance_id, instance, verdict, actual, failed, reason)
+        return DataRecovery(measurement, instance_id, instance, verdict, actual, failed, reason)
 
     try:
         rds.restore_to_new_instance(world, tier, snapshot_id, instance_id, tags)

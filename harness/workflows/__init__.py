@@ -4,12 +4,10 @@ CLI (``commands``). ``read_dir`` is the only I/O: it reads a folder of workflow 
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from harness.errors import ConfigError
-from harness.workflows.commands import command_claims, relax
+from harness.workflows.commands import Check, command_claims
 from harness.workflows.contract import (
     Contract,
     check_texts,
@@ -19,15 +17,12 @@ from harness.workflows.contract import (
 )
 from harness.workflows.model import Claim, ContractReport, Workflow
 
-__all__ = ["Claim", "Contract", "ContractReport", "Workflow", "check_commands", "check_texts",
-           "ci_claims", "promote_claims", "read_dir", "rollback_claims"]
-
-ParserFactory = Callable[[], argparse.ArgumentParser]
+__all__ = ["Check", "Claim", "Contract", "ContractReport", "Workflow", "check_commands",
+           "check_texts", "ci_claims", "promote_claims", "read_dir", "rollback_claims"]
 
 
-def check_commands(texts: dict[str, str], parser: argparse.ArgumentParser) -> list[Claim]:
+def check_commands(texts: dict[str, str], check: Check) -> list[Claim]:
     """The harness-command claims of each workflow given as {file shown: YAML text}."""
-    relax(parser)
     claims: list[Claim] = []
     for shown, text in texts.items():
         try:
@@ -37,15 +32,15 @@ def check_commands(texts: dict[str, str], parser: argparse.ArgumentParser) -> li
                                 statement="the workflow file is a valid YAML mapping",
                                 ok=False, seen=exc.what))
             continue
-        claims += command_claims(wf, text, parser)
+        claims += command_claims(wf, text, check)
     return claims
 
 
 def read_dir(directory: str | Path, contract: Contract | None = None,
-             parser: ParserFactory | None = None) -> ContractReport:
+             check: Check | None = None) -> ContractReport:
     """Check the contract's workflow files in ``directory`` (``.yml`` or ``.yaml``); with
-    ``parser`` (a factory of the harness CLI parser), also every harness command in every
-    workflow file there."""
+    ``check`` (the CLI's: ``harness.cli.workflows.parser_check``), also every harness command
+    in every workflow file there."""
     c = contract or Contract()
     root = Path(directory)
     if not root.is_dir():
@@ -59,8 +54,8 @@ def read_dir(directory: str | Path, contract: Contract | None = None,
         texts[name] = found.read_text(encoding="utf-8") if found else None
         shown[name] = str(found or candidates[0])
     report = check_texts(texts, c, str(root), shown)
-    if parser is None:
+    if check is None:
         return report
     files = sorted(p for p in root.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
-    commands = check_commands({str(p): p.read_text(encoding="utf-8") for p in files}, parser())
+    commands = check_commands({str(p): p.read_text(encoding="utf-8") for p in files}, check)
     return ContractReport(report.directory, report.claims + tuple(commands))

@@ -1,18 +1,13 @@
-"""Every ``harness ...`` command in a workflow's ``run:`` steps, parsed by the real harness
-command-line parser: an unknown flag, a missing required argument or an unknown command is a
-broken claim naming the file, job, step and line. Pure apart from the parser it is given.
+"""Every ``harness ...`` command in a workflow's ``run:`` steps, handed to a ``Check`` (the
+CLI gives its own parser, see ``harness.cli.workflows``): an unknown flag, a missing required
+argument or an unknown command is a broken claim naming the file, job, step and line. Pure
+apart from the check it is given.
 
-A value the shell or GitHub fills in at run time (``"$SHA"``, ``${{ inputs.cycle }}``) is
-accepted for any option, whatever its type or choices: only what is written is checked. A
-job or step disabled with ``if: false`` never runs; its commands are listed, not checked.
+A job or step disabled with ``if: false`` never runs; its commands are listed, not checked.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import functools
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,51 +16,11 @@ import yaml
 from harness.workflows.model import Claim, Workflow, is_false
 from harness.workflows.shell import Command, Script, dynamic
 
+# The arguments after `harness` -> what is wrong with them (None when they are accepted).
+Check = Callable[[tuple[str, ...]], str | None]
+
 # Steps whose `run:` is not a POSIX shell script (their lines are not shell commands).
 _NOT_SHELL = ("pwsh", "powershell", "python", "cmd")
-
-
-class _Choices(list[Any]):
-    """Choices that also admit a value known only at run time."""
-
-    def __contains__(self, value: object) -> bool:
-        return (isinstance(value, str) and dynamic(value)) or super().__contains__(value)
-
-
-def relax(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Let every option (in every subcommand) take a run-time value unchecked; the names of
-    options and subcommands, and which are required, stay as strict as the real CLI."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                relax(sub)
-            continue
-        if callable(action.type):
-            action.type = _passing_dynamic(action.type)
-        if action.choices is not None and not isinstance(action.choices, _Choices):
-            action.choices = _Choices(action.choices)
-    return parser
-
-
-def _passing_dynamic(convert: Callable[[str], Any]) -> Callable[[str], Any]:
-    @functools.wraps(convert)
-    def wrapper(value: str) -> Any:
-        return value if dynamic(value) else convert(value)
-    return wrapper
-
-
-def parse_error(parser: argparse.ArgumentParser, arguments: tuple[str, ...]) -> str | None:
-    """argparse's own complaint about ``arguments`` (None when they parse)."""
-    err = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            parser.parse_args(list(arguments))
-    except SystemExit as exc:
-        if exc.code in (0, None):
-            return None  # --help / --version: parsed, printed, left
-        lines = [line for line in err.getvalue().splitlines() if line.strip()]
-        return lines[-1] if lines else f"argparse exited {exc.code}"
-    return None
 
 
 def _steps(job: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -115,8 +70,7 @@ def _file_line(node: yaml.Node | None, command: Command, nth: int, source: list[
     return hits[nth] + 1 if nth < len(hits) else first + 1
 
 
-def command_claims(wf: Workflow, text: str,
-                   parser: argparse.ArgumentParser) -> list[Claim]:
+def command_claims(wf: Workflow, text: str, check: Check) -> list[Claim]:
     """One claim per ``harness`` command in ``wf``'s runnable ``run:`` steps."""
     source = text.splitlines()
     claims: list[Claim] = []
@@ -135,7 +89,7 @@ def command_claims(wf: Workflow, text: str,
                                                          if step.get("name") else "")
             node = _node(wf, "jobs", job_name, "steps", index, "run")
             for nth, command in enumerate(found):
-                error = parse_error(parser, command.arguments)
+                error = check(command.arguments)
                 written = script.restore(" ".join(command.words))
                 claims.append(Claim(
                     id="command.parses", file=wf.file, key=label,

@@ -21,8 +21,9 @@ from pathlib import Path
 from moto.server import ThreadedMotoServer
 
 from harness import topology as topology_mod
-from harness.backend.sim.dataplane import DataPlane, seed_database
-from harness.backend.sim.world import sim_tier
+from harness.backend.sim.backend import sim_tier
+from harness.backend.sim.databases import seed_database
+from harness.backend.sim.dataplane import DataPlane
 from harness.io.aws.session import tier_session
 from harness.io.db.providers import open_postgres
 

@@ -1,7 +1,7 @@
 """The simulated world: moto for AWS (each tier in its own account), the local sim app per
-tier, and a real PostgreSQL behind the RDS instances. Only fixtures and the CLI import this
-package; step code and the operations never do, so the real path uses no sim internals."""
+tier, and a real PostgreSQL behind the RDS instances. Only the backend registry, fixtures
+and tests import this package; core code never does, so the real path uses no sim internals."""
 
-from harness.backend.sim.world import SimOptions, SimWorld
+from harness.backend.sim.backend import SimBackend, SimOptions
 
-__all__ = ["SimOptions", "SimWorld"]
+__all__ = ["SimBackend", "SimOptions"]

@@ -24,17 +24,7 @@ from harness.migrations.runner import applied_versions, apply_up
 from harness.world import World
 
 if TYPE_CHECKING:
-    from harness.backend.sim.world import SimWorld
-
-FAULTS: dict[str, str] = {
-    "gate-staging-unhealthy": "staging's deep health reports its database failing",
-    "gate-smoke-red": "the smoke-suite run for the validated SHA failed",
-    "gate-down-not-restoring": "a cycle migration's down leaves the schema changed",
-    "gate-pending-no-down": "a migration pending for prod has no down file",
-    "gate-webhook-double": "staging's Stripe webhook processes a repeated event twice",
-    "gate-no-snapshot": "prod has no pre-promotion snapshot for the cycle",
-    "gate-snapshot-creating": "prod's pre-promotion snapshot is still being created",
-}
+    from harness.backend.sim.backend import SimBackend
 
 CYCLE = "sim-cycle-1"
 REPO = "je-vectors/app-sim"
@@ -95,7 +85,7 @@ class GateStage:
         self.github.stop()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def prepare(self, sim: SimWorld, world: World, cycle: str | None = None) -> SimCycle:
+    def prepare(self, sim: SimBackend, world: World, cycle: str | None = None) -> SimCycle:
         """Stage ``cycle`` (default: the sim's own) on a freshly reset sim world."""
         cycle = cycle or CYCLE
         staging, prod = world.tier("staging"), world.topology.prod

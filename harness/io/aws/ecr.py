@@ -14,7 +14,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from harness.errors import AwsOperationError, ConfigError
-from harness.io.aws.calls import PlannedCall, error_code, execute
+from harness.io.aws.calls import AwsCall, error_code, execute
 from harness.topology import Tier
 from harness.world import World
 
@@ -61,7 +61,7 @@ class ImagePlan:
     target: Repository
     existing: Image | None
     source: Image | None
-    put: PlannedCall | None
+    put: AwsCall | None
 
     @property
     def uri(self) -> str:
@@ -130,7 +130,7 @@ def plan_image(world: World, *, target: str, source: str, sha: str) -> ImagePlan
                               "imageTag": sha}
     if src.media_type:
         params["imageManifestMediaType"] = src.media_type
-    put = PlannedCall(target, "ecr", "put_image", params,
+    put = AwsCall(target, "ecr", "put_image", params,
                   why=f"copy the image for {sha} from {source}'s repository by manifest")
     return ImagePlan("copy", sha, repo, None, src, put)
 
@@ -179,7 +179,7 @@ def _taken_meanwhile(world: World, plan: ImagePlan, code: str) -> ImageResult:
 
 def _read(world: World, tier: str, operation: str, **params: Any) -> Any:
     try:
-        return getattr(world.client(tier, "ecr"), operation)(**params)
+        return execute(world, AwsCall(tier, "ecr", operation, params))
     except ClientError as exc:
         if error_code(exc) == "RepositoryNotFoundException":
             name = params.get("repositoryName") or params.get("repositoryNames")

@@ -1,8 +1,9 @@
 """ECS for one tier's service: what it runs, its task-definition revisions, registering a
 copy with a new image or environment, and the swap (retried with backoff when throttled).
 
-Every call made is logged as an :class:`AwsCall`, so a plan can print exactly what ran and
-what would run. Results are frozen dataclasses.
+Every call goes through ``harness.io.aws.calls.execute`` (writes behind the tier guard) and
+is logged as an :class:`AwsCall`, so a plan can print exactly what ran and what would run.
+Results are frozen dataclasses.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.errors import AwsOperationError, ConfigError
-from harness.topology import Tier
+from harness.io.aws.calls import AwsCall, Backoff, execute
+from harness.world import World
 
-THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException",
-                              "RequestLimitExceeded"})
 _ARN_REVISION = re.compile(r":task-definition/(?P<family>[^:/]+):(?P<number>\d+)$")
 # The fields of a described task definition that register_task_definition accepts back.
 _REGISTER_FIELDS = ("family", "taskRoleArn", "executionRoleArn", "networkMode",
@@ -27,28 +27,6 @@ _REGISTER_FIELDS = ("family", "taskRoleArn", "executionRoleArn", "networkMode",
                     "requiresCompatibilities", "cpu", "memory", "pidMode", "ipcMode",
                     "proxyConfiguration", "inferenceAccelerators", "ephemeralStorage",
                     "runtimePlatform")
-
-
-@dataclass(frozen=True)
-class AwsCall:
-    """One AWS API call, as made or as it would be made."""
-
-    service: str
-    operation: str
-    params: Mapping[str, Any]
-    write: bool
-
-    def render(self) -> str:
-        args = " ".join(f"{k}={_render_value(v)}" for k, v in self.params.items())
-        return f"{self.service} {self.operation} {args}".rstrip()
-
-
-def _render_value(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_render_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}:{_render_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -77,18 +55,6 @@ class Revision:
 
 
 @dataclass(frozen=True)
-class Backoff:
-    """Retry schedule for throttled calls: base * 2**attempt, capped."""
-
-    base_s: float = 0.2
-    cap_s: float = 5.0
-    attempts: int = 6
-
-    def delay(self, attempt: int) -> float:
-        return float(min(self.cap_s, self.base_s * 2 ** attempt))
-
-
-@dataclass(frozen=True)
 class Swap:
     """A completed swap: the service now asks for ``to``. ``attempts`` > 1 when throttled."""
 
@@ -108,18 +74,21 @@ def revision_number(arn: str) -> tuple[str, int]:
 
 
 class EcsService:
-    """The tier's ECS service through one boto3 client (the tier's own credentials)."""
+    """The tier's ECS service, reached with ``as_tier``'s credentials (default its own)."""
 
-    def __init__(self, client: Any, tier: Tier, *, backoff: Backoff | None = None,
+    def __init__(self, world: World, tier: str, *, as_tier: str | None = None,
+                 backoff: Backoff | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        if not (tier.is_aws and tier.cluster and tier.service and tier.task_family):
-            raise ConfigError(f"tier '{tier.name}' has no ECS service",
+        found = world.tier(tier)
+        if not (found.is_aws and found.cluster and found.service and found.task_family):
+            raise ConfigError(f"tier '{tier}' has no ECS service",
                               fix="choose an AWS tier with cluster, service and task_family")
-        self.client = client
-        self.tier = tier
-        self.cluster: str = tier.cluster
-        self.service: str = tier.service
-        self.family: str = tier.task_family
+        self.world = world
+        self.as_tier = as_tier
+        self.tier = found
+        self.cluster: str = found.cluster
+        self.service: str = found.service
+        self.family: str = found.task_family
         self.backoff = backoff or Backoff()
         self.sleep = sleep
         self.calls: list[AwsCall] = []
@@ -227,23 +196,23 @@ class EcsService:
                       tags: Mapping[str, str] | None = None) -> Revision:
         """Register a new revision: ``base`` with another image and/or extra environment."""
         params = self.register_params(base, image=image, environment=environment, tags=tags)
-        out = self._call("register_task_definition", write=True, **params)
+        out = self._call("register_task_definition", **params)
         return self.describe(out["taskDefinition"]["taskDefinitionArn"])
 
     def deregister(self, revision: Revision) -> None:
-        self._call("deregister_task_definition", write=True, taskDefinition=revision.arn)
+        self._call("deregister_task_definition", taskDefinition=revision.arn)
 
     def swap_call(self, target: Revision) -> AwsCall:
-        return AwsCall("ecs", "update_service", {
+        return AwsCall(self.tier.name, "ecs", "update_service", {
             "cluster": self.cluster, "service": self.service, "taskDefinition": target.arn,
-            "forceNewDeployment": True}, write=True)
+            "forceNewDeployment": True}, why=f"swap to {target.label}", as_tier=self.as_tier)
 
     def swap(self, target: Revision) -> Swap:
         """Point the service at ``target`` (full ARN). Throttling is retried with backoff; any
         other error is raised naming the service and the revision."""
         call = self.swap_call(target)
         throttled: list[str] = []
-        out = self._call(call.operation, write=True, throttled=throttled, **call.params)
+        out = self._call(call.operation, throttled=throttled, **call.params)
         asked = out["service"]["taskDefinition"]
         if asked != target.arn:
             raise AwsOperationError(
@@ -251,24 +220,21 @@ class EcsService:
                 where=self.where, fix="check for a concurrent deployment on this service")
         return Swap(self.tier.name, self.service, target, len(throttled) + 1, tuple(throttled))
 
-    # -- the one place a call is made ------------------------------------------------------
-    def _call(self, operation: str, *, write: bool = False, throttled: list[str] | None = None,
-              **params: Any) -> Any:
-        self.calls.append(AwsCall("ecs", operation, params, write))
-        seen = [] if throttled is None else throttled
-        for attempt in range(self.backoff.attempts):
-            try:
-                return getattr(self.client, operation)(**params)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code in THROTTLING_CODES and attempt + 1 < self.backoff.attempts:
-                    seen.append(code)
-                    self.sleep(self.backoff.delay(attempt))
-                    continue
-                raise AwsOperationError(
-                    f"ecs {operation} failed: {exc}", where=self.where,
-                    fix="check the names in the topology and the caller's permissions") from exc
-            except BotoCoreError as exc:
-                raise AwsOperationError(f"ecs {operation} failed: {exc}", where=self.where,
-                                        fix="check network access to AWS and the credentials") from exc
-        raise AssertionError("unreachable: the last attempt returns or raises")
+    def cluster_arn(self) -> str | None:
+        """The cluster's ARN when it exists and is ACTIVE."""
+        out = self._call("describe_clusters", clusters=[self.cluster])
+        arns = [c["clusterArn"] for c in out["clusters"] if c.get("status") == "ACTIVE"]
+        return str(arns[0]) if arns else None
+
+    def _call(self, operation: str, *, throttled: list[str] | None = None, **params: Any) -> Any:
+        call = AwsCall(self.tier.name, "ecs", operation, params, as_tier=self.as_tier)
+        try:
+            return execute(self.world, call, backoff=self.backoff, sleep=self.sleep,
+                           throttled=throttled, log=self.calls)
+        except ClientError as exc:
+            raise AwsOperationError(
+                f"ecs {operation} failed: {exc}", where=self.where,
+                fix="check the names in the topology and the caller's permissions") from exc
+        except BotoCoreError as exc:
+            raise AwsOperationError(f"ecs {operation} failed: {exc}", where=self.where,
+                                    fix="check network access to AWS and the credentials") from exc

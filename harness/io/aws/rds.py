@@ -1,8 +1,9 @@
 """RDS snapshots and restores: thin boto3 calls returning frozen dataclasses.
 
-Every write passes the tier guard first. Waiting uses the harness's own polling (interval,
-deadline, resolution recorded), never the botocore waiters, whose 30-minute limit is below
-the data RTO. Names and tags come from ``harness.naming``.
+Every call goes through ``harness.io.aws.calls.execute``, so every write passes the tier
+guard. Waiting uses the harness's own polling (interval, deadline, resolution recorded),
+never the botocore waiters, whose 30-minute limit is below the data RTO. Names and tags
+come from ``harness.naming``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from harness import naming
 from harness.clock import Measurement, Stopwatch, poll_until
 from harness.errors import AwsOperationError
+from harness.io.aws.calls import AwsCall, execute
 from harness.world import World
 
 AVAILABLE = "available"
@@ -116,23 +118,25 @@ class Removed:
         return len(self.snapshots) + len(self.instances)
 
 
-def _call(what: str, where: str, fn: Any, **kwargs: Any) -> Any:
+def _call(world: World, tier: str, what: str, operation: str, **params: Any) -> Any:
     try:
-        return fn(**kwargs)
+        return execute(world, AwsCall(tier, "rds", operation, params, why=what))
     except (BotoCoreError, ClientError) as exc:
-        raise AwsOperationError(f"{what} failed: {exc}", where=where,
+        raise AwsOperationError(f"{what} failed: {exc}", where=_where(world, tier),
                                 fix="check the identifier, the tier's credentials and the "
                                     "RDS quotas, then re-run") from exc
 
 
-def _unless_gone(what: str, where: str, fn: Any, fix: str, **kwargs: Any) -> Any | None:
-    """``fn(**kwargs)``, or None when RDS says the resource does not exist."""
+def _unless_gone(world: World, tier: str, what: str, operation: str, fix: str,
+                 **params: Any) -> Any | None:
+    """The call's answer, or None when RDS says the resource does not exist."""
     try:
-        return fn(**kwargs)
+        return execute(world, AwsCall(tier, "rds", operation, params, why=what))
     except ClientError as exc:
         if _is_not_found(exc):
             return None
-        raise AwsOperationError(f"{what} failed: {exc}", where=where, fix=fix) from exc
+        raise AwsOperationError(f"{what} failed: {exc}", where=_where(world, tier),
+                                fix=fix) from exc
 
 
 def _where(world: World, tier: str) -> str:
@@ -151,19 +155,17 @@ def _is_not_found(exc: ClientError) -> bool:
 def take_snapshot(world: World, tier: str, name: str, tags: Mapping[str, str]) -> Snapshot:
     """Start a manual snapshot of the tier's database instance, tagged (values sanitised)."""
     instance = world.tier(tier).db_instance
-    world.guard_write(tier, action=f"snapshot {instance} as {name}")
     naming.check_identifier(name, max_len=naming.SNAPSHOT_ID_MAX, what="snapshot identifier")
-    raw = _call(f"create-db-snapshot {name} of {instance}", _where(world, tier),
-                world.client(tier, "rds").create_db_snapshot,
+    raw = _call(world, tier, f"create-db-snapshot {name} of {instance}", "create_db_snapshot",
                 DBInstanceIdentifier=instance, DBSnapshotIdentifier=name,
                 Tags=naming.rds_tags(tags))
     return Snapshot.from_api(raw["DBSnapshot"])
 
 
 def describe_snapshot(world: World, tier: str, snapshot_id: str) -> Snapshot | None:
-    raw = _unless_gone(f"describe-db-snapshots {snapshot_id}", _where(world, tier),
-                       world.client(tier, "rds").describe_db_snapshots,
-                       "check the tier's credentials", DBSnapshotIdentifier=snapshot_id)
+    raw = _unless_gone(world, tier, f"describe-db-snapshots {snapshot_id}",
+                       "describe_db_snapshots", "check the tier's credentials",
+                       DBSnapshotIdentifier=snapshot_id)
     found = raw.get("DBSnapshots", []) if raw else []
     return Snapshot.from_api(found[0]) if found else None
 
@@ -197,9 +199,7 @@ def find_pre_promotion_snapshot(world: World, tier: str, cycle: str) -> Snapshot
 
 def delete_snapshot(world: World, tier: str, snapshot_id: str) -> bool:
     """Delete a snapshot; False when it was already gone."""
-    world.guard_write(tier, action=f"delete snapshot {snapshot_id}")
-    return _unless_gone(f"delete-db-snapshot {snapshot_id}", _where(world, tier),
-                        world.client(tier, "rds").delete_db_snapshot,
+    return _unless_gone(world, tier, f"delete-db-snapshot {snapshot_id}", "delete_db_snapshot",
                         "delete it by hand (aws rds delete-db-snapshot)",
                         DBSnapshotIdentifier=snapshot_id) is not None
 
@@ -209,21 +209,19 @@ def delete_snapshot(world: World, tier: str, snapshot_id: str) -> bool:
 def restore_to_new_instance(world: World, tier: str, snapshot_id: str, instance_id: str,
                             tags: Mapping[str, str]) -> DbInstance:
     """Start restoring ``snapshot_id`` into a NEW instance (RDS never restores in place)."""
-    world.guard_write(tier, action=f"restore {snapshot_id} to new instance {instance_id}")
     naming.check_identifier(instance_id, max_len=naming.INSTANCE_ID_MAX,
                             what="restored instance identifier")
-    raw = _call(f"restore-db-instance-from-db-snapshot {snapshot_id} -> {instance_id}",
-                _where(world, tier),
-                world.client(tier, "rds").restore_db_instance_from_db_snapshot,
+    raw = _call(world, tier, f"restore-db-instance-from-db-snapshot {snapshot_id} -> "
+                f"{instance_id}", "restore_db_instance_from_db_snapshot",
                 DBInstanceIdentifier=instance_id, DBSnapshotIdentifier=snapshot_id,
                 Tags=naming.rds_tags(tags))
     return DbInstance.from_api(raw["DBInstance"])
 
 
 def describe_instance(world: World, tier: str, instance_id: str) -> DbInstance | None:
-    raw = _unless_gone(f"describe-db-instances {instance_id}", _where(world, tier),
-                       world.client(tier, "rds").describe_db_instances,
-                       "check the tier's credentials", DBInstanceIdentifier=instance_id)
+    raw = _unless_gone(world, tier, f"describe-db-instances {instance_id}",
+                       "describe_db_instances", "check the tier's credentials",
+                       DBInstanceIdentifier=instance_id)
     found = raw.get("DBInstances", []) if raw else []
     return DbInstance.from_api(found[0]) if found else None
 
@@ -251,9 +249,7 @@ def delete_instance(world: World, tier: str, instance_id: str) -> bool:
         raise AwsOperationError(f"refusing to delete {instance_id}: it is the tier's own database",
                                 where=_where(world, tier),
                                 fix="only instances a drill restored may be deleted")
-    world.guard_write(tier, action=f"delete instance {instance_id}")
-    return _unless_gone(f"delete-db-instance {instance_id}", _where(world, tier),
-                        world.client(tier, "rds").delete_db_instance,
+    return _unless_gone(world, tier, f"delete-db-instance {instance_id}", "delete_db_instance",
                         "delete it by hand (aws rds delete-db-instance)",
                         DBInstanceIdentifier=instance_id, SkipFinalSnapshot=True,
                         DeleteAutomatedBackups=True) is not None

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.errors import AwsOperationError, ConfigError
+from harness.io.aws.calls import AwsCall, execute
 from harness.world import World
 
 
@@ -61,7 +62,8 @@ def _secret_name(world: World, tier: str) -> str:
 def read_db_host(world: World, tier: str) -> DbHost:
     name = _secret_name(world, tier)
     try:
-        raw = world.client(tier, "secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+        raw = execute(world, AwsCall(tier, "secretsmanager", "get_secret_value",
+                                     {"SecretId": name}))["SecretString"]
     except (BotoCoreError, ClientError) as exc:
         raise AwsOperationError(f"cannot read secret {name}: {exc}", where=f"tier {tier}",
                                 fix="check the secret exists and the tier's role may read it") from exc
@@ -72,10 +74,10 @@ def write_db_host(world: World, tier: str, host: str, port: int | None) -> DbHos
     """Point the DB-host secret at ``host`` (and ``port``); returns what it held before."""
     name = _secret_name(world, tier)
     before = read_db_host(world, tier)
-    world.guard_write(tier, action=f"update secret {name} to {host}")
     try:
-        world.client(tier, "secretsmanager").put_secret_value(
-            SecretId=name, SecretString=render_db_host(before, host, port))
+        execute(world, AwsCall(tier, "secretsmanager", "put_secret_value",
+                               {"SecretId": name, "SecretString": render_db_host(before, host, port)},
+                               why=f"point the DB-host secret at {host}"))
     except (BotoCoreError, ClientError) as exc:
         raise AwsOperationError(f"cannot update secret {name}: {exc}", where=f"tier {tier}",
                                 fix="check the tier's role may write the secret") from exc

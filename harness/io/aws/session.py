@@ -1,4 +1,4 @@
-"""Per-tier boto3 sessions and the caller identity (STS).
+"""Per-tier boto3 sessions.
 
 A tier's session comes from its named profile, then assumes its role when one is set. The
 sim uses the same path: its topology sets a role in each tier's (moto) account.
@@ -48,12 +48,3 @@ def tier_session(tier: Tier, region: str) -> boto3.Session:
         aws_session_token=creds["SessionToken"],
         region_name=region,
     )
-
-
-def caller_account(session: boto3.Session) -> str:
-    try:
-        account: str = session.client("sts").get_caller_identity()["Account"]
-    except (BotoCoreError, ClientError) as exc:
-        raise AwsOperationError(f"cannot read the caller identity (STS): {exc}",
-                                fix="check your AWS credentials") from exc
-    return account

@@ -25,6 +25,7 @@ from harness.redact import mask_dsn
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
 _DOCKER_IMAGE = "postgres:16-alpine"
 _CONNECT_TIMEOUT_S = 10
+_FILE_COPY_FROM_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class PostgresServer:
         try:
             with psycopg.connect(self._admin_dsn, autocommit=True,
                                  connect_timeout=_CONNECT_TIMEOUT_S) as conn:
+                if template is not None and self._copy_files(conn, template):
+                    stmt = sql.SQL("{} STRATEGY FILE_COPY").format(stmt)
                 conn.execute(stmt)
         except psycopg.Error as exc:
             source = f" from template {template!r}" if template else ""
@@ -89,6 +92,15 @@ class PostgresServer:
                     "template database",
             ) from exc
         return self.dsn(name)
+
+    def _copy_files(self, conn: psycopg.Connection[tuple[object, ...]], template: str) -> bool:
+        """Whether to copy ``template`` file by file (PostgreSQL 15+): one checkpoint instead
+        of every page through the WAL, about 2x faster for a large database
+        (bench/fingerprint.py); for a small one the checkpoint costs what it saves."""
+        if self.server_major < 15:
+            return False
+        row = conn.execute("SELECT pg_database_size(%s)", (template,)).fetchone()
+        return row is not None and int(str(row[0])) >= _FILE_COPY_FROM_BYTES
 
     def drop_database(self, name: str) -> None:
         """Drop database ``name`` if it exists, ending its other connections first."""

@@ -1,25 +1,25 @@
-"""Tiers, accounts, resource names, URLs and RTO targets, read from a TOML file.
-
-The bundled default (``topologies/runbook.toml``) is the runbook's naming reality: prod is
-the stack named ``invapp-dev-*``. Validation is strict: an unknown key, a missing field, a
-malformed account id, two tiers sharing an account or a cluster, or a drill-enabled prod is
-an error naming the file, the line, the key and the fix.
-"""
+"""Strict validation of a topology file: an unknown key or section, a missing field, a
+malformed account id, two tiers sharing an account or a cluster, a drill-enabled production
+tier, or a non-production tier naming a production resource is an error naming the file,
+the line, the full key and the fix (with a did-you-mean)."""
 
 from __future__ import annotations
 
 import difflib
 import re
-import tomllib
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError
+from harness.topology.model import (
+    DEFAULT_GITHUB_API,
+    GateConfig,
+    MigrationsConfig,
+    NotifyConfig,
+    Tier,
+    Topology,
+)
 
-BUNDLED_NAME = "runbook.toml"
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 # Allowed keys per section: key -> (type, required). Required-ness of tier keys depends on
@@ -30,7 +30,8 @@ _SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
     "rto": {"application_minutes": (float, True), "data_minutes": (float, True),
             "application_poll_seconds": (float, False),
             "application_healthy_in_a_row": (int, False),
-            "application_deadline_minutes": (float, False)},
+            "application_deadline_minutes": (float, False),
+            "rds_poll_seconds": (float, False), "rds_deadline_minutes": (float, False)},
     "snapshot": {"name_template": (str, True)},
     "migrations": {"dir": (str, False), "forward_pattern": (str, False), "down_suffix": (str, False)},
     "gate": {"billing_globs": (list, False), "github_api_url": (str, False)},
@@ -87,178 +88,7 @@ _EXAMPLE = {
 }
 
 
-@dataclass(frozen=True)
-class Tier:
-    name: str
-    kind: str  # "aws" | "local"
-    production: bool
-    health_url: str
-    drill_enabled: bool
-    tls_verify: bool = True
-    account_id: str | None = None
-    cluster: str | None = None
-    service: str | None = None
-    task_family: str | None = None
-    ecr_repository: str | None = None
-    db_instance: str | None = None
-    db_host_secret: str | None = None
-    dsn_env: str | None = None
-    public_host: str | None = None
-    basic_auth_user_env: str | None = None
-    basic_auth_password_env: str | None = None
-    aws_profile: str | None = None
-    role_arn: str | None = None
-    # NAME=VALUE set in a copy of the running task definition to break it on purpose (drill
-    # step 1); the application answers its deep health non-ok while it is set.
-    drill_break_env: str = "HARNESS_DRILL_BREAK=1"
-    # Smoke gate source: a command (exit code + JUnit XML) or, unset, the built-in deep health
-    # + version check.
-    smoke_command: str | None = None
-    smoke_junit_xml: str | None = None
-    smoke_link: str | None = None
-
-    @property
-    def drill_break(self) -> tuple[str, str]:
-        name, _, value = self.drill_break_env.partition("=")
-        return name, value
-    # Where the promotion gate reads "smoke green for the validated SHA": the harness's own
-    # smoke (deep health + version), a command writing JUnit XML, or a GitHub Actions workflow.
-    smoke_source: str | None = None
-    smoke_github_repo: str | None = None
-    smoke_github_workflow: str | None = None
-    smoke_github_token_env: str = "GITHUB_TOKEN"
-    # The Stripe webhook the gate sends a signed test event to, the env var holding the
-    # signing secret, and the query counting how often an event id was processed.
-    webhook_path: str | None = None
-    webhook_secret_env: str | None = None
-    webhook_processed_query: str | None = None
-
-    @property
-    def smoke_kind(self) -> str:
-        """The smoke source in effect: as configured, else the command when one is set."""
-        return self.smoke_source or ("command" if self.smoke_command else "builtin")
-
-    @property
-    def has_webhook(self) -> bool:
-        return self.webhook_path is not None
-
-    @property
-    def is_aws(self) -> bool:
-        return self.kind == "aws"
-
-    @property
-    def secret_env_names(self) -> tuple[str, ...]:
-        names = (self.basic_auth_password_env, self.dsn_env, self.webhook_secret_env,
-                 self.smoke_github_token_env if self.smoke_kind == "github" else None)
-        return tuple(n for n in names if n)
-
-    def resource_names(self) -> dict[str, str]:
-        """Every AWS resource name or host this tier refers to, by field."""
-        fields = ("account_id", "cluster", "service", "task_family", "ecr_repository",
-                  "db_instance", "db_host_secret", "public_host")
-        names = {f: getattr(self, f) for f in fields if getattr(self, f)}
-        host = urlsplit(self.health_url).hostname
-        if host:
-            names["health_url host"] = host
-        return names
-
-
-@dataclass(frozen=True)
-class MigrationsConfig:
-    dir: str = "migrations"
-    # The same default as harness.migrations.discovery (the ordering group is "version").
-    forward_pattern: str = r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.sql$"
-    down_suffix: str = ".down.sql"
-
-
-DEFAULT_GITHUB_API = "https://api.github.com"
-
-
-@dataclass(frozen=True)
-class GateConfig:
-    """Promotion-gate settings that are not per tier."""
-
-    # Paths (git pathspec-like globs, `**` for any depth) whose change makes a cycle "touch
-    # billing", so the Stripe webhook idempotency item applies.
-    billing_globs: tuple[str, ...] = ()
-    github_api_url: str = DEFAULT_GITHUB_API
-
-
-@dataclass(frozen=True)
-class NotifyConfig:
-    """Where a run's verdict is posted by default: the NAME of the environment variable that
-    holds the webhook URL (the URL itself carries a token, so it is a secret)."""
-
-    url_env: str | None = None
-
-
-@dataclass(frozen=True)
-class Topology:
-    name: str
-    region: str
-    application_rto_s: float
-    data_rto_s: float
-    snapshot_template: str
-    tiers: dict[str, Tier]
-    migrations: MigrationsConfig
-    source: str
-    # Layer-1 recovery: poll interval (the measurement's resolution), OKs in a row that count
-    # as recovered, and when to stop waiting (default: the application RTO target).
-    application_poll_s: float = 5.0
-    application_healthy_in_a_row: int = 3
-    application_deadline_s: float | None = None
-
-    @property
-    def application_deadline(self) -> float:
-        return self.application_deadline_s or self.application_rto_s
-    gate: GateConfig = GateConfig()
-    notify: NotifyConfig = NotifyConfig()
-
-    def tier(self, name: str) -> Tier:
-        try:
-            return self.tiers[name]
-        except KeyError:
-            raise ConfigError(
-                f"no tier named '{name}'", where=self.source,
-                fix=f"use one of: {', '.join(self.tiers)}",
-            ) from None
-
-    @property
-    def prod(self) -> Tier | None:
-        return next((t for t in self.tiers.values() if t.production), None)
-
-    @property
-    def secret_env_names(self) -> tuple[str, ...]:
-        notify = (self.notify.url_env,) if self.notify.url_env else ()
-        return tuple(n for t in self.tiers.values() for n in t.secret_env_names) + notify
-
-
-def bundled_path() -> Path:
-    return Path(str(resources.files("harness").joinpath(f"topologies/{BUNDLED_NAME}")))
-
-
-def load(path: str | Path | None = None) -> Topology:
-    """Load and validate a topology file (default: the bundled runbook topology)."""
-    file = Path(path) if path else bundled_path()
-    source = str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read topology file: {exc.strerror}", where=source,
-                          fix="pass an existing TOML file, or omit it to use the bundled one") from exc
-    return parse(text, source)
-
-
-def parse(text: str, source: str = "<topology>") -> Topology:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=source,
-                          fix="fix the syntax at the line shown") from exc
-    return _Validator(text, source).build(raw)
-
-
-class _Validator:
+class Validator:
     def __init__(self, text: str, source: str) -> None:
         self.lines = text.splitlines()
         self.source = source
@@ -334,8 +164,7 @@ class _Validator:
             raise ConfigError("no tiers defined", where=self.source,
                               fix="add at least one [tiers.<name>] table")
         tiers = {name: self.tier(name, body) for name, body in tiers_raw.items()}
-        for key in ("application_minutes", "data_minutes", "application_poll_seconds",
-                    "application_healthy_in_a_row", "application_deadline_minutes"):
+        for key in _SECTION_KEYS["rto"]:
             if key in rto and rto[key] <= 0:
                 raise self.error(f"'rto.{key}' must be positive", "rto", key,
                                  f"give {key} a value above 0 (the unit is in its name)")
@@ -354,6 +183,9 @@ class _Validator:
             application_healthy_in_a_row=rto.get("application_healthy_in_a_row", 3),
             application_deadline_s=(rto["application_deadline_minutes"] * 60
                                     if "application_deadline_minutes" in rto else None),
+            rds_poll_s=rto.get("rds_poll_seconds", 10.0),
+            rds_deadline_s=(rto["rds_deadline_minutes"] * 60
+                            if "rds_deadline_minutes" in rto else None),
         )
 
     def gate(self, raw: dict[str, Any]) -> GateConfig:

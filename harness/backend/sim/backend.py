@@ -1,7 +1,7 @@
-"""Start, seed, reset and stop the sim: moto in-process with one account per AWS tier, one
-sim app per AWS tier whose URL replaces the tier's health_url, and the data plane (a real
-PostgreSQL database behind every RDS instance and snapshot, checked by the app's deep
-health through the tier's DB-host secret)."""
+"""The sim backend: moto in-process with one account per AWS tier, one sim app per AWS tier
+whose URL replaces the tier's health_url, and the data plane (a real PostgreSQL database
+behind every RDS instance and snapshot, checked by the app's deep health through the tier's
+DB-host secret). Start, seed, reset between scenarios, stop; plus the rehearsal hooks."""
 
 from __future__ import annotations
 
@@ -15,35 +15,28 @@ from unittest import mock
 import boto3
 from moto import mock_aws
 
+from harness.backend.faults import KNOWN_FAULTS
 from harness.backend.sim.app import AppSettings, DatabaseProbe, SimApp
 from harness.backend.sim.atomic import atomic_ssm_puts
-from harness.backend.sim.dataplane import FAULTS as DATA_FAULTS
-from harness.backend.sim.dataplane import DataPlane, SecretDatabaseProbe, SimDatabases, seed_database
-from harness.backend.sim.gate_cycle import FAULTS as GATE_FAULTS
-from harness.backend.sim.gate_cycle import GateStage
+from harness.backend.sim.databases import SecretDatabaseProbe, SimDatabases, seed_database
+from harness.backend.sim.dataplane import DataPlane
+from harness.backend.sim.gate_cycle import GateStage, SimCycle
 from harness.backend.sim.seed import SeededTier, seed_tier
-from harness.errors import ConfigError
 from harness.io.aws.session import tier_session
-from harness.io.db.providers import open_postgres
+from harness.io.db.providers import PostgresServer, open_postgres
 from harness.topology import Tier, Topology
+from harness.world import World
 
 SIM_ROLE = "harness-sim"
-
-# Fault names the sim understands; each later capability adds its own here.
-KNOWN_FAULTS: dict[str, str] = {
-    "never-recover": "once a broken revision is live, no later revision rolls out "
-                     "(a Layer-1 revert never becomes healthy)",
-    "promote-broken-build": "harness promote: the promoted build fails its deep health on "
-                            "the target tier (exercises the automatic rollback)",
-    **DATA_FAULTS,
-    **GATE_FAULTS,
-}
 
 # The sim polls fast so that its recovery times are measured to about 0.1 s, and gives up
 # long before the 15-minute target: a breached rehearsal should not wait a quarter hour.
 SIM_POLL_S = 0.1
 SIM_DEADLINE_BASE_S = 2.0
 SIM_DEADLINE_LATENCIES = 4
+# RDS in the sim answers at once: poll it fast, give up soon.
+SIM_RDS_POLL_S = 0.05
+SIM_RDS_DEADLINE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -52,16 +45,6 @@ class SimOptions:
     faults: frozenset[str] = frozenset()
     # The PostgreSQL behind the data plane: this DSN, else Docker, else embedded (pgserver).
     postgres_dsn: str | None = None
-
-    def __post_init__(self) -> None:
-        unknown = sorted(self.faults - KNOWN_FAULTS.keys())
-        if unknown:
-            known = ", ".join(sorted(KNOWN_FAULTS)) or "(none yet)"
-            raise ConfigError(f"unknown sim fault(s): {', '.join(unknown)}",
-                              fix=f"known faults: {known}")
-        if self.rollout_latency_s < 0:
-            raise ConfigError("the sim rollout latency cannot be negative",
-                              fix="pass --sim-rollout-latency 0 or more seconds")
 
     @property
     def deadline_s(self) -> float:
@@ -83,14 +66,18 @@ def sim_credentials(tier: Tier) -> dict[str, str]:
             tier.basic_auth_password_env: f"sim-{secrets.token_urlsafe(12)}"}
 
 
-class SimWorld:
+class SimBackend:
     """One moto world for a whole pytest session (or CLI run); ``reset`` gives a clean one."""
+
+    name = "sim"
+    simulated = True
 
     def __init__(self, topology: Topology, options: SimOptions | None = None) -> None:
         self.options = options or SimOptions()
         self.topology = replace(
             topology, tiers={name: sim_tier(t) for name, t in topology.tiers.items()},
-            application_poll_s=SIM_POLL_S, application_deadline_s=self.options.deadline_s)
+            application_poll_s=SIM_POLL_S, application_deadline_s=self.options.deadline_s,
+            rds_poll_s=SIM_RDS_POLL_S, rds_deadline_s=SIM_RDS_DEADLINE_S)
         self._mock = mock_aws()
         self._atomic = atomic_ssm_puts()
         # In-process moto must never see a profile or endpoint meant for a real account.
@@ -106,7 +93,7 @@ class SimWorld:
         self.databases = SimDatabases(self.dataplane)
         self._gate: GateStage | None = None
 
-    def start(self) -> SimWorld:
+    def start(self) -> SimBackend:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
         # the end of a run reads them to mask them.
         for tier in self.aws_tiers():
@@ -162,10 +149,25 @@ class SimWorld:
         invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
         return lambda: self._sessions[tier.name]
 
+    # -- the Backend protocol -----------------------------------------------------------------
+    @property
+    def rehearsal(self) -> SimBackend:
+        return self
+
+    def session(self, tier: Tier) -> boto3.Session:
+        return tier_session(tier, self.topology.region)
+
+    # -- the Rehearsal protocol ---------------------------------------------------------------
     def break_build(self, tier: str, sha: str) -> None:
         """From now on, a revision running image ``sha`` on ``tier`` answers its deep health
         non-ok (until the next reset)."""
         self.apps[tier].broken_shas.add(sha)
+
+    def stage_gate_cycle(self, world: World, cycle: str | None) -> SimCycle:
+        return self.gate.prepare(self, world, cycle)
+
+    def scratch_server(self) -> PostgresServer:
+        return self.dataplane.server
 
     def attach_database(self, tier: str, probe: DatabaseProbe) -> None:
         """Plug a database probe into a tier's sim app (deep health asks it)."""
@@ -209,6 +211,9 @@ class SimWorld:
             self._gate = GateStage(self.options.faults)
         return self._gate
 
+    def close(self) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if not self._started:
             return
@@ -225,7 +230,7 @@ class SimWorld:
         self._env.stop()
         gc.unfreeze()
 
-    def __enter__(self) -> SimWorld:
+    def __enter__(self) -> SimBackend:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,20 @@
+"""The faults a rehearsal world (the sim) can inject, by name, with what each breaks. Light
+on purpose: the CLI lists and validates them without starting or importing the sim."""
+
+from __future__ import annotations
+
+KNOWN_FAULTS: dict[str, str] = {
+    "never-recover": "once a broken revision is live, no later revision rolls out "
+                     "(a Layer-1 revert never becomes healthy)",
+    "promote-broken-build": "harness promote: the promoted build fails its deep health on "
+                            "the target tier (exercises the automatic rollback)",
+    "restore-fails": "a snapshot restore never becomes available (ends in incompatible-restore)",
+    "corrupt-restore": "a restored database differs from its snapshot (one row lost)",
+    "gate-staging-unhealthy": "staging's deep health reports its database failing",
+    "gate-smoke-red": "the smoke-suite run for the validated SHA failed",
+    "gate-down-not-restoring": "a cycle migration's down leaves the schema changed",
+    "gate-pending-no-down": "a migration pending for prod has no down file",
+    "gate-webhook-double": "staging's Stripe webhook processes a repeated event twice",
+    "gate-no-snapshot": "prod has no pre-promotion snapshot for the cycle",
+    "gate-snapshot-creating": "prod's pre-promotion snapshot is still being created",
+}

@@ -1,0 +1,42 @@
+"""The backends a run can use, by name. A new backend is one module in this package plus one
+entry in ``BACKENDS``; its module is imported only when a run asks for it (the sim pulls in
+moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from harness.backend.base import Backend
+
+if TYPE_CHECKING:
+    from harness.runconfig import RunConfig
+
+
+def _aws(run: RunConfig) -> Backend:
+    from harness.backend.aws import AwsBackend
+
+    return AwsBackend(run.topology)
+
+
+def _sim(run: RunConfig) -> Backend:
+    from harness.backend.sim import SimBackend, SimOptions
+
+    knobs = run.sim
+    return SimBackend(run.topology, SimOptions(rollout_latency_s=knobs.rollout_latency_s,
+                                               faults=frozenset(knobs.faults),
+                                               postgres_dsn=knobs.postgres_dsn)).start()
+
+
+BACKENDS: dict[str, Callable[[RunConfig], Backend]] = {"sim": _sim, "aws": _aws}
+
+
+@contextmanager
+def open_backend(run: RunConfig) -> Iterator[Backend]:
+    """The run's backend, started, and closed however the run ends."""
+    backend = BACKENDS[run.backend](run)
+    try:
+        yield backend
+    finally:
+        backend.close()

@@ -1,0 +1,1 @@
+"""One module per checklist item of the promotion gate; each returns an ``ItemResult``."""
