@@ -76,7 +76,8 @@ def test_the_standard_path_makes_exactly_the_planned_calls_and_records_the_decis
     assert swap is not None and swap.phases[0].name == "promote swap issued"
     assert swap.subject == now.label and swap.deadline_seconds == plan.settings.deadline_s
     wait = journal.measurement(promote.SNAPSHOT_WAIT)
-    assert wait is not None and wait.target_seconds is None and wait.deadline_seconds == 3600
+    assert wait is not None and wait.target_seconds is None
+    assert wait.deadline_seconds == prod.topology.rds_deadline
     assert lock.TierLock(prod, "prod", operation="x", reason="x").current() is None
     # The plan printed is the run made: same calls, same arguments, same order, same tiers.
     assert [(c.tier, c.service, c.operation, c.params) for c in log.writes] == \
