@@ -12,11 +12,7 @@ from rich.console import Console
 
 from harness import guard
 from harness import topology as topology_mod
-from harness.backend.aws import AwsBackend
 from harness.cli.commands import help_for
-from harness.drill.data_restore import reap
-from harness.promote.lock import remove_drill_lock
-from harness.world import World
 
 
 def register(sub: Any) -> None:
@@ -30,6 +26,13 @@ def register(sub: Any) -> None:
 
 
 def _cleanup(args: argparse.Namespace, console: Console) -> int:
+    # boto3 and the database driver load only when the command runs (`workflows check`
+    # builds this parser too).
+    from harness.backend.aws import AwsBackend
+    from harness.drill.data_restore import reap
+    from harness.promote.lock import remove_drill_lock
+    from harness.world import World
+
     topology = topology_mod.load(args.topology)
     tier = topology.tier(args.tier)
     guard.check_drill_target(tier)

@@ -26,29 +26,32 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace, "Console | None"], int]
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser with ``command`` complete (its module imported); every other command is
-    listed by name and help only."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command in full; or, given ``only`` (the first word of a command line, which may
+    be no command at all, e.g. ``--help``), only that command in full (its module imported)
+    and every other one listed by name and help."""
     parser = argparse.ArgumentParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    wanted = COMMANDS[command].module if command in COMMANDS else None
-    registered = False
+    wanted = COMMANDS[only].module if only in COMMANDS else None
+    registered: set[str] = set()
     for name, spec in COMMANDS.items():
-        if spec.module != wanted:
+        if only is not None and spec.module != wanted:
             sub.add_parser(name, help=spec.help)
-        elif not registered:
+        elif spec.module not in registered:
             # A module registers all of its commands at once (e.g. drill, gate and report).
             importlib.import_module(spec.module).register(sub)
-            registered = True
+            registered.add(spec.module)
+    # `workflows check` parses workflow commands with a complete parser of its own.
+    parser.set_defaults(build_parser=build_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(words[0] if words else None).parse_args(words)
+    args = build_parser(words[0] if words else "").parse_args(words)
     handler: Handler = args.handler
     try:
         return handler(args, _console() if COMMANDS[args.command].rich else None)

@@ -13,15 +13,9 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from harness.backend.registry import open_backend
 from harness.cli.commands import help_for
 from harness.cli.common import add_run_options, run_config
 from harness.errors import ConfigError
-from harness.evidence.writer import read_evidence
-from harness.promote import promote
-from harness.redact import Redactor
-from harness.report.publish import write_run
-from harness.world import World
 
 
 def register(sub: Any) -> None:
@@ -43,6 +37,15 @@ def register(sub: Any) -> None:
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
+    # The world's machinery (boto3, the database driver, the report's templates) loads only
+    # when the command runs: `workflows check` builds this parser too.
+    from harness.backend.registry import open_backend
+    from harness.evidence.writer import read_evidence
+    from harness.promote import promote
+    from harness.redact import Redactor
+    from harness.report.publish import write_run
+    from harness.world import World
+
     run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)

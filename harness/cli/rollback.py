@@ -7,13 +7,10 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.backend.registry import open_backend
 from harness.cli.commands import help_for
 from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.report.format import seconds
-from harness.rollback import layer1 as rollback
-from harness.world import World
 
 _ROLLBACK_HELP = """\
 Point a tier's ECS service back at an earlier task-definition revision (default: the
@@ -43,6 +40,12 @@ def register(sub: Any) -> None:
 
 
 def _rollback(args: argparse.Namespace, console: Console) -> int:
+    # The world's machinery (boto3, the database driver) loads only when the command runs:
+    # `workflows check` builds this parser too.
+    from harness.backend.registry import open_backend
+    from harness.rollback import layer1 as rollback
+    from harness.world import World
+
     run = run_config(args, kind="rollback")
     label = ("sim: SIMULATED, state is not kept after this command" if args.backend == "sim"
              else "aws: real accounts")

@@ -18,12 +18,10 @@ from harness.cli.common import add_run_options, run_config
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import new_run_id
-from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
 from harness.report.gate import github_output, item_reason, item_ref, sequencing, verdict_json
 from harness.report.markdown import render_markdown
-from harness.report.publish import write_renderings
 
 DEFAULT_REPORTS = "reports"
 _STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow", "not_applicable": "dim"}
@@ -67,6 +65,7 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
                  as_json: bool = False) -> int:
     from harness.backend.registry import prepare
+    from harness.evidence.writer import read_evidence
 
     if args.list_faults:
         return list_faults(console)
@@ -174,6 +173,11 @@ def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
+    # The evidence schema and the templates load only for the commands that use them
+    # (`workflows check` builds this parser too).
+    from harness.evidence.writer import read_evidence
+    from harness.report.publish import write_renderings
+
     run_dir = Path(args.run_dir)
     doc = read_evidence(run_dir)
     written = write_renderings(doc, run_dir, Redactor.from_env())
