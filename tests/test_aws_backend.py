@@ -32,8 +32,6 @@ from harness.rollback.recovery import service
 from harness.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
-# One worker serves the moto server to every test here (pytest-xdist keeps a group together).
-pytestmark = pytest.mark.xdist_group("moto-server")
 LATENCY_S = 0.3
 
 
