@@ -174,7 +174,10 @@ def test_broken_image_is_tagged_caught_and_removed_with_the_service_put_back(sim
         ecs = service(world, "staging")
         assert ecs.current_arn() == drill.known_good.arn
         assert drill.broken.number in ecs.revision_numbers("INACTIVE")
-        assert len(done) == 2 and drill.cleanup() == done
+        assert done.complete and drill.cleanup() is done, done.lines()
+        text = "\n".join(done.lines())
+        assert f"service: back on {drill.known_good.label}, verified healthy" in text
+        assert f"task-definition revisions: deregistered {drill.broken.label}" in text
         assert healthy_on_current(world, "staging") == drill.known_good
 
 
