@@ -16,7 +16,6 @@ from harness.topology.model import DEFAULT_GITHUB_API, GateConfig, MigrationsCon
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]+$")
 JSON_PATH = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
-TUNNEL_FIELDS = ("host", "port", "local_port")
 
 # Allowed keys per section: key -> (type, required). Required-ness of tier keys depends on
 # the tier kind, see _TIER_REQUIRED.
@@ -262,12 +261,6 @@ class Validator:
             self.tunnel(section, tunnel)
 
     def tunnel(self, section: str, template: str) -> None:
-        try:
-            template.format(**{f: "x" for f in TUNNEL_FIELDS})
-        except (KeyError, IndexError, ValueError) as exc:
-            raise self.error(f"'{section}.db_tunnel' uses a placeholder other than "
-                             f"{{host}}, {{port}} and {{local_port}} ({exc})", section, "db_tunnel",
-                             "write the command with {host}, {port} and {local_port} only") from None
         for needed in ("host", "local_port"):
             if "{" + needed + "}" not in template:
                 raise self.error(f"'{section}.db_tunnel' never says {{{needed}}}", section,

@@ -79,6 +79,7 @@ class DeploymentModel:
             now = time.monotonic()
             for deployment in service.deployments:
                 self._timings[deployment["id"]] = _Timing(now, started=now)
+                deployment.update(runningCount=deployment["desiredCount"], pendingCount=0)
             self._advance(backend, service, now)
         return service
 
