@@ -6,13 +6,16 @@ connections, and stopped when the run ends. The command runs without a shell."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shlex
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.errors import HarnessError
@@ -85,7 +88,8 @@ class Tunnels:
         fd, log = tempfile.mkstemp(prefix="harness-tunnel-", suffix=".log")
         try:
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=fd,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+                                       stderr=subprocess.STDOUT, start_new_session=True,
+                                       preexec_fn=_DIE_WITH_PARENT)
         except OSError as exc:
             os.close(fd)
             os.unlink(log)
@@ -111,6 +115,22 @@ class Tunnels:
         while self._open:
             _, tunnel = self._open.popitem()
             tunnel.stop()
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """Linux: the tunnel gets SIGTERM when the harness dies, even by SIGKILL (no session left
+    open behind a killed run). Resolved before any fork: the child only makes one call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+_DIE_WITH_PARENT = _parent_death_signal()
 
 
 def _accepts(port: int) -> bool:
