@@ -124,11 +124,16 @@ def test_the_gate_fails_without_the_snapshot_and_passes_with_it(aws: StandIn,
             "--sha", sha, "--no-billing", "--migrations", str(migrations)]
     first = aws.harness(*gate, "--reports", str(tmp_path / "r1"))
     assert first.returncode == 1, first.stdout[-3000:] + first.stderr[-2000:]
-    assert "no pre-promotion snapshot of invapp-dev-postgres for cycle NQU-900" in first.stdout
+    failed = [c for c in evidence(tmp_path / "r1")["checks"] if c["status"] == "failed"]
+    assert [c["name"] for c in failed] == ["Prod has an available pre-promotion snapshot for this cycle"]
+    assert "no pre-promotion snapshot of invapp-dev-postgres for cycle NQU-900" in failed[0]["detail"]
     second = aws.harness(*gate, "--take-snapshot", "--allow-prod-write",
                          "--reports", str(tmp_path / "r2"))
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
-    assert "GATE PASS" in second.stdout and "5/6 green" not in second.stdout, second.stdout[:800]
+    doc = evidence(tmp_path / "r2")
+    assert doc["verdict"] == "pass" and doc["backend"] == "aws"
+    statuses = sorted(c["status"] for c in doc["checks"])
+    assert statuses == ["not_applicable", *["passed"] * 5], statuses
 
 
 def test_plan_and_refusals_through_the_cli_change_nothing(aws: StandIn) -> None:
