@@ -63,10 +63,10 @@ def cleaned_up(check: CheckRecord, summary: CleanupSummary) -> None:
     for line in summary.lines():
         check.note(f"cleanup: {line}")
     if not summary.complete:
+        why = (f"the drill's cleanup did not leave tier {summary.tier} verified clean: run "
+               f"`harness cleanup --tier {summary.tier} --drill-id {summary.drill_id}`")
         check.status = "failed"
-        check.error = (f"the drill's cleanup did not leave tier {summary.tier} verified clean: "
-                       f"run `harness cleanup --tier {summary.tier} --drill-id "
-                       f"{summary.drill_id}`")
+        check.error = f"{check.error}; then {why}" if check.error else why
 
 
 @given("the drill's target tier is healthy on the revision it runs", target_fixture="tier")
