@@ -75,6 +75,7 @@ def test_measured_rto_lies_within_the_latency_and_one_poll(latency: float, sim: 
     names = [p.name for p in m.phases]
     assert names[:2] == ["revert issued", "ECS updated"]
     assert sorted(names[2:]) == ["3 healthy in a row", "deployment completed", "serving healthy"]
+    assert m.subject == result.to_revision.label and m.deadline_seconds is not None
     assert [p.offset_s for p in m.phases] == sorted(p.offset_s for p in m.phases)
     # The old tasks drain for the deregistration delay after the new ones serve.
     offsets = {p.name: p.offset_s for p in m.phases}

@@ -17,7 +17,7 @@ from rich.markup import escape
 from harness import guard
 from harness import topology as topology_mod
 from harness.backend.aws import AwsBackend
-from harness.cli.common import EXIT_FAIL, EXIT_PASS
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.undo.replay import replay
 from harness.world import World
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from harness.cli.common import EXIT_FAIL
+from harness.cli.exits import EXIT_FAIL
 from harness.errors import HarnessError
 
-Handler = Callable[[argparse.Namespace, Console], int]
+if TYPE_CHECKING:  # rich loads only for the commands that print through it
+    from rich.console import Console
+
+Handler = Callable[[argparse.Namespace, "Console"], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,10 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (runs, topology, report, rollback, migrations, cleanup, promote, workflows):
         module.register(sub)
+    # `workflows check` parses workflow commands with a parser of its own, built here.
+    parser.set_defaults(build_parser=build_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] in (["migrations"], ["schema"]):
+        # No database, AWS or pytest machinery on these paths: skip building every command.
+        from harness.cli import migrations
+
+        return migrations.main(words)
+    from rich.console import Console
+
     parser = build_parser()
     args = parser.parse_args(argv)
     # Wide output when piped (CI logs), the terminal's width otherwise.

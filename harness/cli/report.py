@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.report.browser import BrowserError, find_browser, screenshot_run
-from harness.report.history import HISTORY_FILE, read_history, trend_columns
+from harness.report.history import HISTORY_FILE, load_history, select, series, trend_columns
 from harness.rto import RTO_NAMES
 
 
@@ -20,11 +20,16 @@ def register(subparsers: Any) -> None:
     """Add `history` to the CLI's subparsers; the handler is ``args.handler(args)``."""
     parser = subparsers.add_parser(
         "history", help="print the trend of the measured RTOs across past drills",
-        description="Print one row per drill from REPORTS/history.jsonl, oldest first.")
+        description="Print one row per drill from REPORTS/history.jsonl, oldest first: one "
+                    "table per backend and tier, never mixed in one trend. Runs whose verdict "
+                    "is not pass are shown and marked.")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="reports folder holding history.jsonl (default: reports)")
     parser.add_argument("--last", type=int, default=0, metavar="N",
-                        help="only the N most recent drills")
+                        help="only the N most recent drills (of each backend and tier)")
+    parser.add_argument("--tier", default=None, help="only the drills on this tier")
+    parser.add_argument("--backend", choices=("sim", "aws"), default=None,
+                        help="only the drills on this backend (sim rehearsals or real accounts)")
     parser.set_defaults(handler=run_history)
 
 
@@ -36,22 +41,36 @@ def add_screenshot_option(parser: argparse.ArgumentParser) -> None:
 
 def run_history(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console()
-    rows = read_history(args.reports)
-    if args.last > 0:
-        rows = rows[-args.last:]
-    if not rows:
-        console.print(f"no drill history in {Path(args.reports) / HISTORY_FILE} yet")
+    history = load_history(args.reports)
+    for problem in history.problems:
+        console.print(Text(f"warning: {problem}", style="yellow"))
+    tier, backend = getattr(args, "tier", None), getattr(args, "backend", None)
+    groups = series(select(history.rows, backend=backend, tier=tier))
+    if not groups:
+        which = " ".join(f"{k} {v}" for k, v in (("tier", tier), ("backend", backend)) if v)
+        console.print(f"no drill history{' for ' + which if which else ''} in "
+                      f"{Path(args.reports) / HISTORY_FILE} yet", markup=False)
         return 0
-    table = Table(title=f"Drill history ({len(rows)} drills, oldest first)")
+    for (row_backend, row_tier), rows in groups.items():
+        if args.last > 0:
+            rows = rows[-args.last:]
+        console.print(_history_table(rows, f"Drill history: tier {row_tier}, backend "
+                                           f"{row_backend} ({len(rows)} drills, oldest first)"))
+    return 0
+
+
+def _history_table(rows: list[Any], title: str) -> Table:
+    table = Table(title=Text(title))
     for column in ("date (UTC)", "run", "backend", *(f"{n} measured / target" for n in RTO_NAMES),
                    "verdict"):
         table.add_column(column, overflow="fold")
     for row, cells in zip(rows, trend_columns(rows), strict=True):
-        style = "green" if row["verdict"] == "pass" else "red"
-        # Text, not markup strings: a cell's brackets must print as written.
-        table.add_row(*(Text(c) for c in cells[:-1]), Text(cells[-1], style=style))
-    console.print(table)
-    return 0
+        failed = row["verdict"] != "pass"
+        # Text, not markup strings: a cell's brackets must print as written. A run that did
+        # not pass stays in the trend, marked.
+        verdict = Text(cells[-1] + (" ✗" if failed else ""), style="bold red" if failed else "green")
+        table.add_row(*(Text(c) for c in cells[:-1]), verdict)
+    return table
 
 
 def maybe_screenshot(args: argparse.Namespace, run_dir: Path,

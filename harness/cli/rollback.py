@@ -8,7 +8,8 @@ from typing import Any
 from rich.console import Console
 
 from harness.backend.registry import open_backend
-from harness.cli.common import EXIT_FAIL, EXIT_PASS, add_run_options, run_config
+from harness.cli.common import add_run_options, run_config
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.report.format import seconds
 from harness.rollback import layer1 as rollback
 from harness.world import World

@@ -26,7 +26,7 @@ def new_run_id(kind: str, now: datetime | None = None) -> str:
 
 def tool_versions() -> dict[str, str]:
     versions = {"harness": __version__, "python": platform.python_version()}
-    for dist in ("pytest", "pytest-bdd", "boto3", "moto", "psycopg", "sqlparse", "pgserver"):
+    for dist in ("pytest", "pytest-bdd", "boto3", "moto", "psycopg", "pglast", "pgserver"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -230,4 +230,6 @@ def _measurement_json(owner: str | None, m: Measurement) -> dict[str, Any]:
         "started_at": iso(m.started_at),
         "phases": [{"name": p.name, "offset_s": p.offset_s} for p in m.phases],
         "note": m.note,
+        "deadline_seconds": m.deadline_seconds,
+        "subject": m.subject,
     }

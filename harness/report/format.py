@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 STATUS_LABEL = {
@@ -15,6 +16,8 @@ STATUS_LABEL = {
 def seconds(value: float | None) -> str:
     if value is None:
         return "-"
+    if 0 < value < 0.01:
+        return short_seconds(value)  # "4 ms", not "0.00 s"
     if value < 60:
         return f"{value:.2f} s"
     minutes, secs = divmod(value, 60)
@@ -25,7 +28,10 @@ def seconds(value: float | None) -> str:
 
 
 def short_seconds(value: float) -> str:
-    """Compact duration for axis ticks, targets and labels: 0.25 s, 12 s, 75 min, 2 h."""
+    """Compact duration for axis ticks, targets and labels: 5 ms, 0.25 s, 12 s, 75 min, 2 h.
+    Below 0.1 s it counts milliseconds, so ticks 1 ms apart never all read "0 s"."""
+    if 0 < value < 0.1:
+        return f"{value * 1000:.1f}".rstrip("0").rstrip(".") + " ms"
     if value < 10:
         return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
     if value < 60:
@@ -44,6 +50,18 @@ def measurement_line(m: dict[str, Any]) -> str:
             f"resolution {seconds(m['resolution_seconds'])}")
 
 
+def result_text(check: Mapping[str, Any]) -> str:
+    """What a check's result says, complete: its error when it failed, else its detail."""
+    return ((check["error"] if check["status"] == "failed" else check["detail"]) or "").strip()
+
+
+def first_line(text: str) -> tuple[str, int]:
+    """The first line of ``text`` in full and how many lines follow it: a row shows the line,
+    the detail below it shows everything, and nothing is cut mid-phrase."""
+    lines = text.strip().splitlines()
+    return (lines[0], len(lines) - 1) if lines else ("", 0)
+
+
 def one_line(text: str | None, limit: int = 120) -> str:
     if not text:
         return ""
@@ -51,7 +69,7 @@ def one_line(text: str | None, limit: int = 120) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def headline(doc: dict[str, Any]) -> str:
+def headline(doc: Mapping[str, Any]) -> str:
     checks = doc["checks"]
     green = sum(1 for c in checks if c["status"] == "passed")
     counted = sum(1 for c in checks if c["status"] != "not_applicable")

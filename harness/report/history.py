@@ -11,12 +11,18 @@ A row looks like::
 
 ``rto[name]`` is null when the drill recorded no measurement of that name (e.g. it stopped
 before the restore). Appending is idempotent by run id: re-rendering a run never adds a row.
+
+A trend is only ever drawn within one backend and one tier: a sim rehearsal's seconds next
+to a real restore's minutes, or staging next to another tier, would read as a trend that is
+not there. A line that is not a well-formed row is skipped with a message naming it
+(``history.jsonl:LINE``), so one bad line never stops a later drill or report.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -57,23 +63,76 @@ def history_row(doc: Mapping[str, Any]) -> HistoryRow:
                       rto=rto)
 
 
-def read_history(reports_dir: Path) -> list[HistoryRow]:
-    """Every row of ``reports_dir/history.jsonl`` in file order; blank or torn lines (a run
-    killed mid-write) are skipped rather than failing the report."""
+# Field -> accepted types, for a row read back from the file.
+_ROW_FIELDS: dict[str, tuple[type, ...]] = {
+    "date": (str,), "run_id": (str,), "backend": (str,), "simulated": (bool,), "tier": (str,),
+    "verdict": (str,), "rto": (dict,),
+}
+_POINT_FIELDS: dict[str, tuple[type, ...]] = {
+    "seconds": (int, float), "target_seconds": (int, float, type(None)), "met": (bool,),
+}
+
+
+@dataclass(frozen=True)
+class History:
+    """The rows of a history file that are well formed, and one message per line that is not."""
+
+    rows: list[HistoryRow]
+    problems: list[str]
+
+
+def _row_problem(row: Any) -> str | None:
+    """Why ``row`` is not a history row (None when it is one)."""
+    if not isinstance(row, dict):
+        return f"not a JSON object but {type(row).__name__}"
+    for key, types in _ROW_FIELDS.items():
+        if key not in row:
+            return f"the row has no '{key}'"
+        if not isinstance(row[key], types) or (bool not in types and isinstance(row[key], bool)):
+            return f"'{key}' is {type(row[key]).__name__}, not {types[0].__name__}"
+    for name, point in row["rto"].items():
+        if point is None:
+            continue
+        if not isinstance(point, dict):
+            return f"rto '{name}' is {type(point).__name__}, not an object or null"
+        for key, types in _POINT_FIELDS.items():
+            if key not in point:
+                return f"rto '{name}' has no '{key}'"
+            if not isinstance(point[key], types) or (
+                    bool not in types and isinstance(point[key], bool)):
+                return f"rto '{name}' '{key}' is {type(point[key]).__name__}"
+    return None
+
+
+def load_history(reports_dir: Path) -> History:
+    """Every well-formed row of ``reports_dir/history.jsonl`` in file order, and a message
+    (file:line, what, fix) for each line skipped: torn (a run killed mid-write), not JSON, or
+    a row missing a field. Blank lines are ignored."""
     path = Path(reports_dir) / HISTORY_FILE
     if not path.is_file():
-        return []
+        return History([], [])
     rows: list[HistoryRow] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    problems: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and {"run_id", "date", "rto"} <= row.keys():
-            rows.append(row)  # type: ignore[arg-type]
-    return rows
+        except json.JSONDecodeError as exc:
+            problem: str | None = f"not JSON ({exc.msg}): a torn line from a killed run?"
+        else:
+            problem = _row_problem(row)
+        if problem is None:
+            rows.append(row)
+        else:
+            problems.append(f"{path}:{number}: {problem}; the line is skipped "
+                            "(fix or delete it to see that drill in the trend)")
+    return History(rows, problems)
+
+
+def read_history(reports_dir: Path) -> list[HistoryRow]:
+    """The well-formed rows of ``reports_dir/history.jsonl`` (see ``load_history``)."""
+    return load_history(reports_dir).rows
 
 
 def append_history(reports_dir: Path, doc: Mapping[str, Any]) -> bool:
@@ -83,13 +142,34 @@ def append_history(reports_dir: Path, doc: Mapping[str, Any]) -> bool:
         return False
     path = Path(reports_dir) / HISTORY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A torn last line (no newline) must not swallow this row.
+    torn = path.is_file() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(row, sort_keys=True) + "\n")
+        fh.write(("\n" if torn else "") + json.dumps(row, sort_keys=True) + "\n")
     return True
 
 
+def series_key(row: Mapping[str, Any]) -> tuple[str, str]:
+    """The one trend a row belongs to: (backend, tier)."""
+    return str(row["backend"]), str(row["tier"])
+
+
+def select(rows: Iterable[HistoryRow], *, backend: str | None = None,
+           tier: str | None = None) -> list[HistoryRow]:
+    return [r for r in rows if (backend is None or r["backend"] == backend)
+            and (tier is None or r["tier"] == tier)]
+
+
+def series(rows: Iterable[HistoryRow]) -> dict[tuple[str, str], list[HistoryRow]]:
+    """Rows grouped by (backend, tier), each group in file order; groups in first-seen order."""
+    groups: dict[tuple[str, str], list[HistoryRow]] = {}
+    for row in rows:
+        groups.setdefault(series_key(row), []).append(row)
+    return groups
+
+
 def history_until(rows: Iterable[HistoryRow], doc: Mapping[str, Any]) -> list[HistoryRow]:
-    """The rows a report of ``doc`` shows: up to and including its own row, never a later
+    """The rows a report of ``doc`` may show: up to and including its own row, never a later
     drill, so re-rendering an old run reproduces the same page. A run with no row of its own
     (a gate, or a drill whose history was lost) shows the drills that started before it."""
     rows = list(rows)

@@ -23,10 +23,11 @@ def render_junit(doc: dict[str, Any]) -> str:
             case = ET.SubElement(suite, "testcase", classname=feature, name=c["name"],
                                  time=f"{c['duration_s']:.3f}")
             if c["status"] == "failed":
-                failure = ET.SubElement(case, "failure", message=(c["error"] or "failed")[:200])
+                # The whole reason, never a prefix: CI reporters show the message alone.
+                failure = ET.SubElement(case, "failure", message=c["error"] or "failed")
                 failure.text = c["error"] or ""
             elif c["status"] in ("skipped", "not_applicable"):
-                ET.SubElement(case, "skipped", message=c["detail"][:200] or c["status"])
+                ET.SubElement(case, "skipped", message=c["detail"] or c["status"])
             if c["detail"]:
                 ET.SubElement(case, "system-out").text = c["detail"]
     props = ET.SubElement(root, "properties")

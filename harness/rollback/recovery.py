@@ -32,6 +32,7 @@ from harness.rto import APPLICATION_RTO
 from harness.topology import Topology
 from harness.world import World
 
+REVERT_ISSUED = "revert issued"
 # How long a precondition waits for a tier to become healthy before giving up: long enough
 # for a rollout in progress, short of making an unhealthy tier look like a hung drill.
 PRECONDITION_WAIT_S = 120.0
@@ -93,13 +94,15 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
                     settings: RecoverySettings | None = None, name: str = APPLICATION_RTO,
                     expected_sha: str | None = None, expected_database: str | None = None,
                     as_tier: str | None = None, ecs: EcsService | None = None,
-                    health: HealthClient | None = None) -> ServiceRecovery:
+                    health: HealthClient | None = None,
+                    issued: str = REVERT_ISSUED) -> ServiceRecovery:
     """Swap ``tier``'s service to ``target`` (a new deployment, also for the same revision)
     and poll until that deployment has recovered or the deadline.
 
     ``expected_sha`` defaults to the target revision's image tag; ``expected_database`` (a
     host) is checked where the tier's deep health reports its database. Writes pass the tier
-    guard first (``as_tier`` names whose credentials act, default the tier's own).
+    guard first (``as_tier`` names whose credentials act, default the tier's own). ``issued``
+    names the swap call on the timeline (a promote's swap is not a revert).
     """
     settings = settings or RecoverySettings.application(world.topology)
     ecs = ecs or EcsService(world, tier, as_tier=as_tier)
@@ -109,7 +112,7 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     before = ecs.current()
 
     watch_ = Stopwatch()
-    watch_.mark("revert issued")
+    watch_.mark(issued)
     swap = ecs.swap(target)
     watch_.mark("ECS updated")
     remaining = max(settings.deadline_s - watch_.elapsed(), settings.poll_s)
@@ -139,11 +142,13 @@ def _measure(stopwatch: Stopwatch, outcome: RolloutOutcome, expected: Expected, 
                 f"+{offsets[DEPLOYMENT_COMPLETED]:.2f} s{unchecked}{throttled}")
         return stopwatch.measure(name, seconds=offsets[SERVING_HEALTHY], note=note,
                                  target_seconds=settings.target_s,
-                                 resolution_seconds=settings.poll_s)
+                                 resolution_seconds=settings.poll_s,
+                                 deadline_seconds=settings.deadline_s, subject=target.label)
     why = outcome.fatal or (f"not recovered on {target.label} ({expected.describe()}) after "
                             f"{stopwatch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s")
     return stopwatch.measure(name, completed=False, target_seconds=settings.target_s,
                              resolution_seconds=settings.poll_s,
+                             deadline_seconds=settings.deadline_s, subject=target.label,
                              note=f"{why}; last: {outcome.describe_last(expected)}{unchecked}"
                                   f"{throttled}")
 
