@@ -23,9 +23,8 @@ TAG_DRILL_ID = "harness:drill-id"
 TAG_CREATED_BY = "harness:created-by"
 TAG_CYCLE = "harness:cycle"
 TAG_REASON = "harness:reason"
-# On a task-definition revision: a promote registered it and it failed (never a release to go
-# back to); the revision a drill's broken copy was made from (where cleanup puts the service).
-TAG_FAILED = "harness:failed"
+# On a drill's broken copy of a task definition: the revision it was made from (where cleanup
+# puts the service when no undo record says otherwise).
 TAG_COPIED_FROM = "harness:copied-from"
 CREATED_BY = "promotion-harness"
 

@@ -25,6 +25,7 @@ import psycopg
 from harness import topology as topology_mod
 from harness.backend.aws import AwsBackend
 from harness.backend.sim.dataplane import database_name
+from harness.io.aws.session import CALL_LOG_ENV
 from harness.io.db.providers import with_dbname
 from harness.world import World
 
@@ -43,9 +44,14 @@ class StandIn:
     delay: float
 
     def harness(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """``harness ARGS`` in a process of its own (exit 97 if it imported the sim)."""
+        """``harness ARGS`` in a process of its own (exit 97 if it imported the sim); every
+        AWS call it makes is logged to ``calls-<command>.jsonl``."""
+        env = {**self.env, CALL_LOG_ENV: str(self.call_log(args[0]))}
         return subprocess.run([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,
-                              env=self.env, capture_output=True, text=True, timeout=timeout)
+                              env=env, capture_output=True, text=True, timeout=timeout)
+
+    def call_log(self, command: str) -> Path:
+        return self.state / f"calls-{command}.jsonl"
 
     def start_harness(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,

@@ -27,10 +27,12 @@ from harness.rollback.recovery import service
 from harness.rollback.restore import APP_HEALTHY, DATA_VERIFIED
 from harness.rollback.rollout import json_path
 from harness.undo.replay import replay
+from tests import iam
 from tests.standin import ROOT, StandIn, environment, standin
 
 pytestmark = pytest.mark.slow
 LATENCY_S, DELAY_S = 0.3, 0.2
+PLANS: dict[str, list[str]] = {"promote": [], "rollback": []}  # what --plan printed
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,21 @@ def test_the_rollback_features_pass(aws: StandIn, tmp_path: Path) -> None:
     assert len(doc["checks"]) == 9 and all(c["status"] == "passed" for c in doc["checks"])
 
 
+def test_promote_copies_the_validated_image_from_staging(aws: StandIn, tmp_path: Path) -> None:
+    with environment(aws.env):
+        sha = service(aws.world(), "staging").current().sha
+    assert sha
+    plan = aws.harness("promote", "--backend", "aws", "--topology", str(aws.topology), "--sha",
+                       sha, "--cycle", "NQU-copy", "--reason", "cycle smoke green", "--plan")
+    assert plan.returncode == 0 and "WRITE [prod] ecr.put_image(" in plan.stdout, plan.stdout
+    PLANS["promote"].append(plan.stdout)
+    run = aws.harness("promote", "--backend", "aws", "--topology", str(aws.topology), "--sha",
+                      sha, "--cycle", "NQU-copy", "--reason", "cycle smoke green",
+                      "--allow-prod-write", "--reports", str(tmp_path))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert evidence(tmp_path)["decision"]["verdict"] == "pass"
+
+
 def test_the_promote_features_pass_where_production_writes_are_allowed(aws: StandIn,
                                                                       tmp_path: Path) -> None:
     run = aws.features("promote", tmp_path, "--allow-prod-write")
@@ -94,6 +111,11 @@ def test_a_same_sha_promote_is_recovered_only_once_its_deployment_replaced_the_t
     with environment(aws.env):
         running = service(aws.world(), "prod").current()
     assert running.sha
+    plan = aws.harness("promote", "--backend", "aws", "--topology", str(aws.topology), "--sha",
+                       running.sha, "--cycle", "NQU-same-sha", "--reason", "config-only change",
+                       "--plan")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    PLANS["promote"].append(plan.stdout)
     run = aws.harness("promote", "--backend", "aws", "--topology", str(aws.topology), "--sha",
                       running.sha, "--cycle", "NQU-same-sha", "--reason", "config-only change",
                       "--allow-prod-write", "--reports", str(tmp_path))
@@ -145,10 +167,19 @@ def test_plan_and_refusals_through_the_cli_change_nothing(aws: StandIn) -> None:
     assert plan.returncode == 0, plan.stderr
     assert 'WRITE [staging] ecs.update_service(cluster="invapp-staging-cluster"' in plan.stdout
     assert "forceNewDeployment=true" in plan.stdout
+    PLANS["rollback"].append(plan.stdout)
     refused = aws.harness(*common, "--tier", "prod", "--reason", "INC-2")
     assert refused.returncode == 2 and "explicit flag" in refused.stderr
     with environment(aws.env):
         assert [service(world, t).current_arn() for t in ("staging", "prod")] == before
+
+
+@pytest.mark.parametrize("tier", ["staging", "prod"])
+def test_a_rollback_through_the_cli_recovers(aws: StandIn, tier: str) -> None:
+    run = aws.harness("rollback", "--backend", "aws", "--topology", str(aws.topology), "--tier",
+                      tier, "--reason", "INC-3 rehearsal on the stand-in", "--allow-prod-write")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "application RTO met" in run.stdout
 
 
 def test_a_repoint_is_not_recovered_before_the_new_deployment_replaced_the_tasks(
@@ -186,3 +217,14 @@ def test_a_repoint_is_not_recovered_before_the_new_deployment_replaced_the_tasks
         assert cleaned.complete, cleaned.lines()
         assert str(json_path(health.deep_health().body, "database.host")).startswith(
             "invapp-staging-postgres.")
+
+
+def test_each_command_calls_exactly_what_its_iam_policy_allows(aws: StandIn) -> None:
+    """Runs above logged every AWS call (HARNESS_AWS_CALL_LOG); the plans printed theirs."""
+    problems = []
+    for command in ("drill", "gate", "promote", "rollback"):
+        seen = iam.recorded(aws.call_log(command))
+        assert seen, f"no call of {command} was logged"
+        planned = [iam.planned(text) for text in PLANS.get(command, [])]
+        problems += iam.check(command, iam.merge(seen, *planned))
+    assert not problems, "\n".join(problems)

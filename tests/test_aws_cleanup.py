@@ -26,6 +26,7 @@ from harness.promote.lock import TierLock
 from harness.rollback.rollout import json_path, judge
 from harness.undo import store
 from harness.world import World
+from tests import iam
 from tests.standin import ROOT, StandIn, environment, standin
 
 pytestmark = pytest.mark.slow
@@ -193,3 +194,10 @@ def test_cleanup_exits_1_until_the_tier_is_verified_clean(aws: StandIn) -> None:
         assert f"service: back on {good.label}, verified healthy" in done.stdout
         assert_clean(aws, world, before)
 
+
+
+def test_cleanup_calls_exactly_what_its_iam_policy_allows(aws: StandIn) -> None:
+    seen = iam.recorded(aws.call_log("cleanup"))
+    assert seen, "no call of cleanup was logged"
+    problems = iam.check("cleanup", seen)
+    assert not problems, "\n".join(problems)

@@ -350,19 +350,13 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
 
 
 def _retire(plan: PromotePlan, phases: _Phases, ecs: EcsService, revision: Revision) -> None:
-    """A failed build's revision must never be a later rollback's target: deregistered once
-    the service is off it, else tagged failed (``EcsService.previous`` skips both)."""
-    req = plan.request
+    """A failed build's revision must never be a later rollback's target: it is deregistered
+    (``EcsService.previous`` lists ACTIVE revisions only). ECS keeps a service that still
+    references an INACTIVE revision running, so this is safe even when the rollback failed."""
     try:
         with phases.run(RETIRE) as p:
-            if ecs.current_arn() == revision.arn:
-                ecs.tag(revision, {naming.TAG_FAILED: naming.tag_value(
-                    f"promote {req.cycle} {short(req.sha)} not healthy")})
-                p.detail = (f"{revision.label} still serves: tagged {naming.TAG_FAILED} so no "
-                            "rollback picks it; deregister it once production is off it")
-            else:
-                ecs.deregister(revision)
-                p.detail = f"deregistered {revision.label}: no later rollback can pick it"
+            ecs.deregister(revision)
+            p.detail = f"deregistered {revision.label}: no later rollback can pick it"
     except _Stop:
         pass
 

@@ -110,8 +110,6 @@ def not_a_release(revision: Revision) -> str | None:
     """Why ``revision`` must never be a rollback's default target, or None."""
     if revision.tags.get(naming.TAG_DRILL_ID):
         return f"registered by drill {revision.tags[naming.TAG_DRILL_ID]}"
-    if revision.tags.get(naming.TAG_FAILED):
-        return f"failed: {revision.tags[naming.TAG_FAILED]}"
     return None
 
 
@@ -221,7 +219,7 @@ class EcsService:
 
     def previous(self, before: int) -> Revision:
         """The immediately previous ACTIVE revision below ``before`` that is a release: never
-        one a drill registered nor one a failed promote left (both are tagged)."""
+        one a drill registered (tagged; a failed promote's is deregistered, so not ACTIVE)."""
         skipped: list[str] = []
         for number in reversed([n for n in self.revision_numbers() if n < before]):
             revision = self.describe(number)
@@ -268,9 +266,6 @@ class EcsService:
     def deregister(self, revision: Revision) -> None:
         self._call("deregister_task_definition", taskDefinition=revision.arn)
 
-    def tag(self, revision: Revision, tags: Mapping[str, str]) -> None:
-        self._call("tag_resource", resourceArn=revision.arn,
-                   tags=[{"key": k, "value": v} for k, v in tags.items()])
 
     def swap_call(self, target: Revision) -> AwsCall:
         return AwsCall(self.tier.name, "ecs", "update_service", {
