@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,8 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     password = "pw-that-must-never-be-printed"
     monkeypatch.setenv("HARNESS_STAGING_BASIC_AUTH_PASSWORD", password)
-    t0 = time.monotonic()
     out = harness("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
                   "--reports", str(tmp_path))
-    wall = time.monotonic() - t0
     assert out.returncode == 1, out.stdout + out.stderr
     assert "DRILL FAIL" in out.stdout and "application RTO breached" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
@@ -34,7 +31,6 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
     caught = checks["The smoke gate fails on a deliberately broken image"]
     assert "time to detect" in caught["detail"] and caught["status"] == "failed"
     assert "cleanup did not leave tier staging verified clean" in caught["error"]
-    assert wall < 60
     written = "".join(p.read_text() for p in (tmp_path / "latest").iterdir())
     assert password not in written + out.stdout + out.stderr
 
