@@ -30,7 +30,7 @@ COMMANDS: dict[str, Command] = {
                           rich=False),
     "schema": Command("harness.cli.migrations", "compare database schemas", rich=False),
     "cleanup": Command("harness.cli.cleanup",
-                       "remove what a drill left behind on a tier (real accounts; nothing "
+                       "undo what a drill left behind on a tier (real accounts; nothing "
                        "outlives a sim run)"),
     "promote": Command("harness.cli.promote",
                        "promote a validated SHA: snapshot, image reuse/copy, new revision, swap, "
