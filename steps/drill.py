@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_bdd import given, then, when
 
-from harness import guard
+from harness import guard, interrupts
 from harness.clock import Stopwatch
 from harness.drill.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
 from harness.errors import CheckFailed
@@ -54,8 +54,10 @@ def broken_image(world: World, run_config: RunConfig, journal: Journal,
     """What the drill registers on the target tier, removed afterwards pass or fail."""
     drill = BrokenImageDrill(world, run_config.tier, journal.run_id)
     yield drill
-    for line in drill.cleanup():
-        check.note(f"cleanup: {line}")
+    with interrupts.undo(f"tier {run_config.tier}: drill {journal.run_id}'s broken task-definition "
+                         "revision (and the service, if it still runs it)") as go:
+        for line in drill.cleanup() if go else ():
+            check.note(f"cleanup: {line}")
 
 
 @given("the drill's target tier is healthy on the revision it runs", target_fixture="tier")

@@ -60,9 +60,9 @@ def test_the_restored_endpoint_resolves_to_its_own_database(world: World) -> Non
 
 
 def test_same_instance_id_in_two_accounts_never_shares_data() -> None:
-    assert database_name("instance", "760007728097", "db") != database_name(
-        "instance", "961381384763", "db")
-    assert len(database_name("instance", "961381384763", "x" * 63)) <= 63
+    assert database_name("instance", "760007728097", "db", "ab12") != database_name(
+        "instance", "961381384763", "db", "ab12")
+    assert len(database_name("instance", "961381384763", "x" * 63, "ab12cd34")) <= 63
 
 
 def test_deleting_drops_the_databases_and_the_endpoint_stops_resolving(
@@ -74,7 +74,7 @@ def test_deleting_drops_the_databases_and_the_endpoint_stops_resolving(
     rds.delete_db_instance(DBInstanceIdentifier="copy-b", SkipFinalSnapshot=True)
     rds.delete_db_snapshot(DBSnapshotIdentifier="s")
     gone = before - set(dataplane.databases())
-    assert {n.split("_", 2)[2] for n in gone} == {"copy_b", "s"}
+    assert {n.split("_", 3)[3] for n in gone} == {"copy_b", "s"}
     with pytest.raises(DatabaseUnreachable, match="no database answers for RDS instance copy-b"):
         world.databases.endpoint_dsn(world.tier("staging"), "copy-b.x.rds.amazonaws.com", 5432)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness import topology
 from harness.cli.common import EXIT_FAIL, EXIT_PASS
-from harness.errors import HarnessError
+from harness.errors import ConfigError, HarnessError
 from harness.io.db.schema import Verdict
 from harness.migrations.discovery import (
     DEFAULT_DOWN_SUFFIX,
@@ -73,7 +73,14 @@ def _directory_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
-    report = lint(args.directory, _pattern(args))
+    pattern = _pattern(args)
+    report = lint(args.directory, pattern)
+    if not report.migrations.migrations and not report.migrations.problems:
+        # Nothing linted is not a pass: a wrong path or pattern would otherwise go green.
+        raise ConfigError(f"no migration file in {args.directory} matches the forward pattern",
+                          where=str(args.directory),
+                          fix=f"pass the folder holding the migrations (forward files match "
+                              f"{pattern.forward_pattern})")
     _emit(args, lint_json(report), lint_text(report))
     fail_on = Category(args.fail_on) if args.fail_on else None
     return EXIT_FAIL if report.failing(fail_on) else EXIT_PASS

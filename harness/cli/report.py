@@ -11,9 +11,23 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness.errors import ConfigError
 from harness.report.browser import BrowserError, find_browser, screenshot_run
-from harness.report.history import HISTORY_FILE, read_history, trend_columns
+from harness.report.history import HISTORY_FILE, load_history, trend_columns
 from harness.rto import RTO_NAMES
+
+_VERDICT_STYLE = {"pass": "green", "fail": "red", "incomplete": "yellow"}
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number >= 0 (0 = all)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give N >= 0 (0 = every drill)")
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +37,7 @@ def register(subparsers: Any) -> None:
         description="Print one row per drill from REPORTS/history.jsonl, oldest first.")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="reports folder holding history.jsonl (default: reports)")
-    parser.add_argument("--last", type=int, default=0, metavar="N",
+    parser.add_argument("--last", type=_count, default=0, metavar="N",
                         help="only the N most recent drills")
     parser.set_defaults(handler=run_history)
 
@@ -35,8 +49,15 @@ def add_screenshot_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_history(args: argparse.Namespace, console: Console | None = None) -> int:
-    console = console or Console()
-    rows = read_history(args.reports)
+    console = console or Console(markup=False, emoji=False, highlight=False)
+    history = load_history(args.reports)
+    if history.problems:
+        raise ConfigError(f"{len(history.problems)} line(s) of the drill history are not rows:\n"
+                          + "\n".join(f"    {p}" for p in history.problems),
+                          where=str(Path(args.reports) / HISTORY_FILE),
+                          fix="fix or delete those lines (each drill wrote one JSON object per "
+                              "line)")
+    rows = history.rows
     if args.last > 0:
         rows = rows[-args.last:]
     if not rows:
@@ -47,7 +68,7 @@ def run_history(args: argparse.Namespace, console: Console | None = None) -> int
                    "verdict"):
         table.add_column(column, overflow="fold")
     for row, cells in zip(rows, trend_columns(rows), strict=True):
-        style = "green" if row["verdict"] == "pass" else "red"
+        style = _VERDICT_STYLE.get(row["verdict"], "red")
         # Text, not markup strings: a cell's brackets must print as written.
         table.add_row(*(Text(c) for c in cells[:-1]), Text(cells[-1], style=style))
     console.print(table)

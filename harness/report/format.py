@@ -7,8 +7,11 @@ from typing import Any
 STATUS_LABEL = {
     "passed": "PASS",
     "failed": "FAIL",
+    "error": "ERROR",
     "skipped": "SKIP",
     "not_applicable": "N/A",
+    "interrupted": "STOPPED",
+    "not_run": "NOT RUN",
 }
 
 
@@ -49,6 +52,27 @@ def one_line(text: str | None, limit: int = 120) -> str:
         return ""
     first = text.strip().splitlines()[0] if text.strip() else ""
     return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def check_result(check: dict[str, Any], limit: int = 120) -> str:
+    """A check's one-line result: its error when it did not pass and has one, else its detail."""
+    failed = check["status"] not in ("passed", "not_applicable", "skipped") and check["error"]
+    return one_line(check["error"] if failed else check["detail"], limit)
+
+
+def stop_lines(doc: dict[str, Any]) -> list[str]:
+    """What a stopped run must say wherever it is shown: the signal, where it stopped, whether
+    its undo ran, and what it left for `harness cleanup`."""
+    stopped = doc.get("stopped")
+    if not stopped:
+        return []
+    lines = [f"INCOMPLETE: stopped by {stopped['signal']} at {stopped['where']}"]
+    if stopped["undo"] == "ran":
+        lines.append("the undo ran: what this run changed was put back")
+    else:
+        lines.append("the undo was SKIPPED (second interrupt); left for `harness cleanup`:")
+        lines += [f"  - {item}" for item in stopped["left"]] or ["  - (nothing recorded)"]
+    return lines
 
 
 def headline(doc: dict[str, Any]) -> str:

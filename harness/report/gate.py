@@ -1,19 +1,19 @@
 """The promotion gate's outputs, read from a gate run's evidence: the machine-readable
-verdict (``--json``), the ``GITHUB_OUTPUT`` lines, and the sequencing advice for pending
+verdict (``--json``), the GitHub Actions step outputs, and the sequencing advice for pending
 migrations. Pure: evidence document in, text or data out."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness.report.format import one_line
+from harness.report.format import check_result
 
 # The attachment the pending-migrations item writes its advice into (one row per migration).
 SEQUENCING = "sequencing"
 
 
 def item_reason(check: dict[str, Any]) -> str:
-    return one_line(check["error"] if check["status"] == "failed" else check["detail"], 200)
+    return check_result(check, 200)
 
 
 def item_link(check: dict[str, Any]) -> dict[str, str] | None:
@@ -57,10 +57,11 @@ def verdict_json(doc: dict[str, Any], run_dir: str | None = None) -> dict[str, A
     }
 
 
-def github_output(doc: dict[str, Any]) -> str:
-    """Lines for ``$GITHUB_OUTPUT``: the verdict, and the cycle and SHA it is about."""
-    lines = [f"verdict={doc['verdict']}"]
+def github_outputs(doc: dict[str, Any]) -> dict[str, str]:
+    """The step outputs: the verdict, and the cycle and SHA it is about (``harness.cli.github``
+    encodes them)."""
+    outputs = {"verdict": str(doc["verdict"])}
     for key in ("cycle", "sha"):
         if doc[key]:
-            lines.append(f"{key}={doc[key]}")
-    return "\n".join(lines) + "\n"
+            outputs[key] = str(doc[key])
+    return outputs

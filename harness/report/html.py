@@ -35,7 +35,14 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from harness.report.format import STATUS_LABEL, headline, one_line, seconds, short_seconds
+from harness.report.format import (
+    STATUS_LABEL,
+    check_result,
+    headline,
+    seconds,
+    short_seconds,
+    stop_lines,
+)
 from harness.report.history import HistoryRow, trend_columns
 from harness.report.svg import has_trend, timeline_caption, timeline_svg, trend_svg
 from harness.rto import RTO_NAMES
@@ -136,7 +143,7 @@ def _check(c: Mapping[str, Any]) -> dict[str, Any]:
         **c,
         "label": STATUS_LABEL[c["status"]],
         "duration": seconds(c["duration_s"]),
-        "result": one_line(c["error"]) if c["status"] == "failed" else one_line(c["detail"]),
+        "result": check_result(dict(c)),
         "links": [{**link, "safe": safe_url(link["url"])} for link in c["links"]],
         "steps": [{**s, "label": STATUS_LABEL[s["status"]], "duration": seconds(s["duration_s"])}
                   for s in c["steps"]],
@@ -180,6 +187,7 @@ def render_html(doc: dict[str, Any], history: Sequence[HistoryRow] = ()) -> str:
         rto_names=RTO_NAMES,
         trend=Markup(trend_svg(rows, doc["run_id"])) if has_trend(rows) else None,
         run_duration=seconds(elapsed) if elapsed >= 0 else "",
+        stop=stop_lines(doc),
         # A drill's acceptance is both RTOs met: say so when one was never measured.
         unmeasured=[n for n in RTO_NAMES if n not in {m["name"] for m in doc["measurements"]}]
         if doc["kind"] == "drill" else [],

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
+from harness.report.format import (
+    STATUS_LABEL,
+    check_result,
+    headline,
+    measurement_line,
+    seconds,
+    stop_lines,
+)
 
 
 def _cell(text: str) -> str:
@@ -18,6 +25,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
                + (" (simulated)" if doc["simulated"] else "")
                + f" · topology `{doc['topology']}` · {doc['started_at']} → {doc['finished_at']}")
     out.append("")
+    stop = stop_lines(doc)
+    if stop:
+        out += [f"**{stop[0]}**", "", *[line.strip() for line in stop[1:]], ""]
     if doc["decision"]:
         d = doc["decision"]
         out += ["| cycle | validated SHA | snapshot | signed off by | decision |",
@@ -28,7 +38,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for c in doc["checks"]:
         link = c["links"][0] if c["links"] else None
         link_md = f"[{_cell(link['label'])}]({link['url']})" if link else ""
-        result = one_line(c["error"]) if c["status"] == "failed" else one_line(c["detail"])
+        result = check_result(c)
         out.append(f"| {c['id']} | {STATUS_LABEL[c['status']]} | {_cell(c['name'])} "
                    f"| {seconds(c['duration_s'])} | {_cell(result)} | {link_md} |")
     if doc["measurements"]:

@@ -6,10 +6,14 @@ the line, the full key and the fix (with a did-you-mean)."""
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import string
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness import naming
 from harness.errors import ConfigError
 from harness.topology.model import DEFAULT_GITHUB_API, GateConfig, MigrationsConfig, Tier, Topology
 
@@ -60,6 +64,20 @@ _TIER_KEYS: dict[str, type] = {
     "webhook_secret_env": str,
     "webhook_processed_query": str,
 }
+# Allowed ranges of the [rto] numbers (the unit is in each key's name): finite, above the
+# lower bound, at most the upper one. A week of minutes bounds every wait the harness makes.
+_RTO_RANGES: dict[str, tuple[float, float]] = {
+    "application_minutes": (0, 10080), "data_minutes": (0, 10080),
+    "application_poll_seconds": (0, 3600), "application_healthy_in_a_row": (0, 100),
+    "application_deadline_minutes": (0, 10080), "rds_poll_seconds": (0, 3600),
+    "rds_deadline_minutes": (0, 10080)}
+SNAPSHOT_PLACEHOLDERS = ("timestamp", "cycle")
+# Keys that name an environment variable holding a secret (or a user name): the value must be
+# the variable's NAME. Values that look like the secret itself are refused without echoing them.
+ENV_NAME_KEYS = ("dsn_env", "basic_auth_user_env", "basic_auth_password_env",
+                 "smoke_github_token_env", "webhook_secret_env")
+_SECRET_PREFIXES = ("whsec_", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "ghp_", "gho_",
+                    "ghs_", "ghu_", "github_pat_", "xox", "akia", "asia")
 SMOKE_SOURCES = ("builtin", "command", "github")
 GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -155,14 +173,12 @@ class Validator:
             raise ConfigError("no tiers defined", where=self.source,
                               fix="add at least one [tiers.<name>] table")
         tiers = {name: self.tier(name, body) for name, body in tiers_raw.items()}
-        for key in _SECTION_KEYS["rto"]:
-            if key in rto and rto[key] <= 0:
-                raise self.error(f"'rto.{key}' must be positive", "rto", key,
-                                 f"give {key} a value above 0 (the unit is in its name)")
-        if "{cycle}" not in snap["name_template"] or "{timestamp}" not in snap["name_template"]:
-            raise self.error("'snapshot.name_template' must contain {timestamp} and {cycle}",
-                             "snapshot", "name_template",
-                             'e.g. "invapp-dev-rds-{timestamp}-pre-promote-{cycle}"')
+        for key, (low, high) in _RTO_RANGES.items():
+            if key in rto and not (math.isfinite(rto[key]) and low < rto[key] <= high):
+                raise self.error(f"'rto.{key}' is {rto[key]}: it must be a finite number above "
+                                 f"{low:g} and at most {high:g}", "rto", key,
+                                 f"give {key} a value in that range (the unit is in its name)")
+        self.snapshot_template(snap["name_template"])
         self.cross_checks(tiers)
         return Topology(
             name=top["name"], region=top["region"],
@@ -178,6 +194,48 @@ class Validator:
             rds_deadline_s=(rto["rds_deadline_minutes"] * 60
                             if "rds_deadline_minutes" in rto else None),
         )
+
+    def snapshot_template(self, template: str) -> None:
+        """Only {timestamp} and {cycle}, both present, and a valid RDS snapshot identifier
+        once filled in."""
+        fix = 'e.g. name_template = "invapp-dev-rds-{timestamp}-pre-promote-{cycle}"'
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        except ValueError as exc:
+            raise self.error(f"'snapshot.name_template' is not a valid template: {exc}",
+                             "snapshot", "name_template", fix) from exc
+        unknown = sorted({f for f in fields if f not in SNAPSHOT_PLACEHOLDERS})
+        if unknown:
+            raise self.error(f"'snapshot.name_template' uses unknown placeholder(s) "
+                             f"{', '.join('{' + f + '}' for f in unknown)}", "snapshot",
+                             "name_template", f"use only {{timestamp}} and {{cycle}}; {fix}")
+        if "cycle" not in fields or "timestamp" not in fields:
+            raise self.error("'snapshot.name_template' must contain {timestamp} and {cycle}",
+                             "snapshot", "name_template", fix)
+        try:
+            naming.snapshot_identifier(template, "nqu-865", datetime(2026, 1, 1, tzinfo=UTC))
+        except ConfigError as exc:
+            raise self.error(f"'snapshot.name_template' does not give a valid RDS snapshot "
+                             f"identifier: {exc.what}", "snapshot", "name_template",
+                             f"{exc.fix}; {fix}") from exc
+
+    def env_names(self, section: str, values: dict[str, Any]) -> None:
+        for key in ENV_NAME_KEYS:
+            if key not in values:
+                continue
+            value: str = values[key]
+            secret_like = (value.lower().startswith(_SECRET_PREFIXES) or "://" in value
+                           or "=" in value or "@" in value)
+            if secret_like or not ENV_NAME.match(value):
+                # Never echo the value: it may be the secret itself.
+                raise self.error(
+                    f"'{section}.{key}' must be the NAME of an environment variable; its value "
+                    f"({len(value)} characters) "
+                    + ("looks like a secret itself" if secret_like else "is not a variable name"),
+                    section, key,
+                    f'write e.g. {key} = "HARNESS_{section.split(".")[-1].upper()}_'
+                    f'{key.removesuffix("_env").upper()}" and put the secret in that variable; '
+                    "if a secret was written here, rotate it")
 
     def gate(self, raw: dict[str, Any]) -> GateConfig:
         globs = raw.get("billing_globs", [])
@@ -224,6 +282,7 @@ class Validator:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", values.get("drill_break_env", "X=1")):
             raise self.error(f"'{section}.drill_break_env' must be NAME=VALUE", section,
                              "drill_break_env", 'e.g. drill_break_env = "HARNESS_DRILL_BREAK=1"')
+        self.env_names(section, values)
         self.gate_keys(section, values)
         if values["production"] and values["drill_enabled"]:
             raise self.error(
@@ -257,11 +316,6 @@ class Validator:
             if not GITHUB_REPO.match(values["smoke_github_repo"]):
                 raise self.error(f"'{section}.smoke_github_repo' must be owner/name", section,
                                  "smoke_github_repo", 'e.g. smoke_github_repo = "owner/app"')
-        for key in ("smoke_github_token_env", "webhook_secret_env"):
-            if key in values and not ENV_NAME.match(values[key]):
-                raise self.error(f"'{section}.{key}' must name an environment variable", section,
-                                 key, f'e.g. {key} = "HARNESS_STAGING_SECRET" (the name, never '
-                                 "the value)")
         given = [k for k in _WEBHOOK_KEYS if k in values]
         if given and len(given) != len(_WEBHOOK_KEYS):
             missing = next(k for k in _WEBHOOK_KEYS if k not in values)

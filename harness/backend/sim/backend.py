@@ -191,7 +191,7 @@ class SimBackend:
                  f"{SIM_DEADLINE_BASE_S:g} s + {SIM_DEADLINE_LATENCIES} x rollout latency; "
                  f"the RTO targets are unchanged)."]
         lines += [f"Sim fault injected: {f} ({KNOWN_FAULTS[f]})." for f in sorted(o.faults)]
-        return lines
+        return lines + self.dataplane.notes()
 
     def reset(self) -> None:
         """A clean world: moto emptied and re-seeded (skipped when nothing used it yet)."""

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from harness.errors import ConfigError, HarnessError
-from harness.io.db.providers import PgDump, dbname_of, find_pg_dump, server_major
+from harness.io.db.providers import PgDump, dbname_of, find_pg_dump, for_command_line, server_major
 from harness.io.db.schema import Schema, SchemaComparison, compare, normalise
 from harness.redact import mask_dsn
 
@@ -28,9 +28,10 @@ def dump_schema(dsn: str, pg_dump: PgDump, *,
     """Dump the schema of the database at ``dsn`` with ``pg_dump`` and normalise it."""
     args = [pg_dump.path, "--schema-only", "--no-owner", "--no-privileges"]
     args += [f"--exclude-table={name}" for name in exclude_tables]
-    args += ["--dbname", dsn]
+    target, env = for_command_line(dsn)
+    args += ["--dbname", target]
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=_TIMEOUT_S)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=_TIMEOUT_S, env=env)
     except (OSError, subprocess.SubprocessError) as exc:
         raise HarnessError(f"pg_dump did not run: {exc}", where=pg_dump.path,
                            fix="check the pg_dump binary and the database are reachable") from exc
