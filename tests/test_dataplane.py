@@ -9,6 +9,7 @@ import pytest
 from harness.backend.sim.dataplane import DataPlane, database_name
 from harness.io.db import fingerprint as fp
 from harness.io.db.fingerprint import DatabaseUnreachable
+from harness.io.db.providers import PostgresServer
 from harness.rollback.datacheck import compare
 from harness.world import World
 
@@ -93,3 +94,26 @@ def test_corrupt_restore_fault_changes_the_copy_but_not_the_snapshot(
     diffs = compare(expected, fp.fingerprint(bad))
     assert [d.table for d in diffs] == ["public.documents"]
     assert "1999 rows, expected 2000" in diffs[0].describe()
+
+
+def test_runs_sharing_one_postgresql_never_touch_each_others_databases(
+        postgres: PostgresServer) -> None:
+    """Two sims on one HARNESS_SIM_POSTGRES_DSN: each one's reset (between scenarios) and close
+    drop only the databases carrying its own run token."""
+    a, b = DataPlane(postgres, run="aaaa1111"), DataPlane(postgres, run="bbbb2222")
+    made = {}
+    for plane in (a, b):
+        plane.prewarm()
+        plane.ready()
+        made[plane.run] = plane.name("instance", "961381384763", "invapp-staging-postgres")
+        postgres.create_database(made[plane.run], template=plane.seed_database)
+    try:
+        b.reset()
+        assert sorted(a.databases()) == sorted([made["aaaa1111"], a.seed_database])
+        assert b.databases() == [b.seed_database]
+        b.reset(seed=True)
+        assert b.databases() == [] and len(a.databases()) == 2
+    finally:
+        a.reset(seed=True)
+        b.reset(seed=True)
+    assert a.databases() == []

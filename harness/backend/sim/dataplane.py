@@ -139,7 +139,7 @@ class DataPlane:
     def prewarm(self) -> None:
         """Start the server and the seed database in the background (the sim overlaps it with
         moto's setup); ``ready`` waits for it."""
-        if self._warming is None and not self.started:
+        if self._warming is None and not self._seeded:
             self._warming = threading.Thread(target=self._warm, name="sim-postgres", daemon=True)
             self._warming.start()
 
