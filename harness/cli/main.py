@@ -91,8 +91,7 @@ def interrupted(exc: KeyboardInterrupt, err: Console) -> int:
     signum = (exc.signum if isinstance(exc, interrupts.Interrupted)
               else interrupts.received() or signal.SIGINT)
     left = interrupts.left()
-    err.print(f"interrupted by {interrupts.signal_name(signum)}"
-              + ("" if left or interrupts.abandoned() else ": the undo ran"))
+    err.print(f"interrupted by {interrupts.signal_name(signum)}")
     if interrupts.abandoned():
         err.print("the undo was skipped; left for `harness cleanup`:")
         for item in left or ["(nothing the run had recorded)"]:

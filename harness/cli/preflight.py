@@ -13,7 +13,7 @@ import os
 import socket
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,9 +39,14 @@ class Needs:
     github_smoke: tuple[str, ...] = ()
 
 
-def needs(run: RunConfig, command: str, *, source_tier: str = "staging") -> Needs:
+def needs(run: RunConfig, command: str, *, source_tier: str = "staging",
+          plan: bool = False) -> Needs:
     """The preflight's scope per command: drill = its tier; gate and promote = production and
-    the tier that validated the build; rollback and cleanup = the tier."""
+    the tier that validated the build; rollback and cleanup = the tier. A ``--plan`` only reads
+    the accounts: it needs their credentials, not the endpoints or a reports folder."""
+    if plan:
+        return replace(needs(run, command, source_tier=source_tier), databases=(), health=(),
+                       reports=None)
     prod = run.topology.prod.name if run.topology.prod else None
     if command == "drill":
         return Needs((run.tier,), databases=(run.tier,), health=(run.tier,),

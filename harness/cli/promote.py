@@ -25,7 +25,7 @@ from harness.evidence.writer import read_evidence
 from harness.promote import promote
 from harness.redact import Redactor
 from harness.report.publish import write_run
-from harness.runconfig import RunConfig, check_sha
+from harness.runconfig import RunConfig
 from harness.world import World
 
 
@@ -55,12 +55,12 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
     if args.signed_off_by is not None:
         check_text("--signed-off-by", args.signed_off_by)
     run.topology.tier(args.from_tier)
-    if not args.plan:
-        preflight.check(run, preflight.needs(run, "promote", source_tier=args.from_tier))
+    preflight.check(run, preflight.needs(run, "promote", source_tier=args.from_tier,
+                                         plan=args.plan))
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)
         if not args.sha or not args.cycle:
-            hint = check_sha(promote.validated_sha(world, args.from_tier))
+            hint = promote.validated_sha(world, args.from_tier)
             raise ConfigError("a promotion needs --sha and --cycle",
                               fix=f"tier {args.from_tier} runs {hint} now; pass it as --sha if "
                                   "that is the validated build")

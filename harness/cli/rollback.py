@@ -57,8 +57,7 @@ def _revision(text: str) -> int:
 def _rollback(args: argparse.Namespace, console: Console) -> int:
     run = run_config(args, kind="rollback")
     check_text("--reason", args.reason)
-    if not args.plan:
-        preflight.check(run, preflight.needs(run, "rollback"))
+    preflight.check(run, preflight.needs(run, "rollback", plan=args.plan))
     label = ("sim: SIMULATED, state is not kept after this command" if args.backend == "sim"
              else "aws: real accounts")
     console.print(Text.assemble(("ROLLBACK", "bold"), " tier ", (args.tier, "bold"),

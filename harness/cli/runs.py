@@ -33,6 +33,7 @@ from harness.report.format import (
 from harness.report.gate import github_outputs, item_reason, item_ref, sequencing, verdict_json
 from harness.report.markdown import render_markdown
 from harness.report.publish import write_renderings
+from harness.runconfig import RunConfig
 
 DEFAULT_REPORTS = "reports"
 _STYLE = {"passed": "green", "failed": "bold red", "error": "bold yellow", "skipped": "yellow",
@@ -149,7 +150,7 @@ def sweep_leftovers(console: Console) -> None:
         console.print(line, soft_wrap=True)
 
 
-def warn_short_secrets(run: Any, console: Console) -> None:
+def warn_short_secrets(run: RunConfig, console: Console) -> None:
     short = Redactor.from_env(run.topology.secret_env_names).too_short
     if short:
         console.print(Text.assemble(("warning:", "bold yellow"), f" {', '.join(short)} hold(s) a "
