@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli.main import main
 from harness.evidence.journal import Expected, Journal, Stopped
 from harness.evidence.verdict import verdict_of
 from harness.evidence.writer import read_evidence, validate
@@ -20,7 +19,7 @@ from harness.report.history import history_row, in_trend, read_history, trend_co
 from harness.report.junit import render_junit
 from harness.report.publish import write_run
 from harness.report.svg import has_trend, trend_svg
-from tests.fixtures.evidence.build import aws_drill_failed, sim_drill
+from tests.fixtures.evidence.build import sim_drill
 
 
 def journal(*expected: str) -> Journal:
@@ -80,18 +79,6 @@ def test_a_run_that_never_started_its_checks_lists_them_as_not_run(tmp_path: Pat
     assert [len(list(case.iter("error"))) for case in cases] == [1, 1, 1]
 
 
-def test_junit_of_a_run_without_any_check_is_red(tmp_path: Path) -> None:
-    j = Journal(kind="gate", backend="sim", topology="t", tier="staging")
-    j.finish()
-    run_dir = write_run(j.to_json(), tmp_path, Redactor())
-    root = ET.parse(run_dir / "junit.xml").getroot()
-    cases = list(root.iter("testcase"))
-    assert len(cases) == 1, ET.tostring(root, encoding="unicode")
-    [error] = list(cases[0].iter("error"))
-    assert "no check ran" in (error.get("message") or "")
-    assert sum(int(s.get("errors", "0")) for s in root.iter("testsuite")) == 1
-
-
 def test_junit_holds_one_testcase_per_expected_check_with_its_outcome() -> None:
     doc = sim_drill()
     doc["checks"][1]["status"], doc["checks"][1]["error"] = "failed", "breached"
@@ -102,29 +89,6 @@ def test_junit_holds_one_testcase_per_expected_check_with_its_outcome() -> None:
     kinds = [next((child.tag for child in case if child.tag != "system-out"), "pass")
              for case in root.iter("testcase")]
     assert kinds == ["pass", "failure", "error", "error", "error"]
-
-
-def tampered(tmp_path: Path) -> Path:
-    """A failed drill whose evidence.json was edited to say pass."""
-    doc = aws_drill_failed()
-    doc["verdict"] = "pass"
-    run_dir = tmp_path / doc["run_id"]
-    run_dir.mkdir()
-    (run_dir / "evidence.json").write_text(json.dumps(doc))
-    return run_dir
-
-
-def test_report_recomputes_a_tampered_verdict(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    run_dir = tampered(tmp_path)
-    code = main(["report", str(run_dir)])
-    out = capsys.readouterr().out
-    assert code == 1, out
-    assert "says verdict 'pass' but its checks give 'fail'" in out
-    assert "DRILL FAIL" in out and "DRILL PASS" not in out
-    assert (run_dir / "summary.md").read_text().startswith("## DRILL FAIL")
-    assert 'name="verdict" value="fail"' in (run_dir / "junit.xml").read_text()
-    assert 'class="banner fail"' in (run_dir / "report.html").read_text()
 
 
 def test_version_1_evidence_is_read_and_judged_by_version_2_rules(tmp_path: Path) -> None:
@@ -154,8 +118,12 @@ def test_incomplete_drills_are_marked_in_history_and_left_out_of_the_trend(
     assert [r["run_id"] for r in read_history(tmp_path)] == [done["run_id"], stopped["run_id"]]
 
 
-def test_a_torn_history_line_does_not_swallow_the_next_row(tmp_path: Path) -> None:
-    (tmp_path / "history.jsonl").write_text('{"run_id": "torn"')
+def test_damaged_history_lines_never_stop_a_drill_from_writing_its_report(
+        tmp_path: Path) -> None:
+    # A row missing a field (it used to crash every later drill while rendering), then a line
+    # torn by a killed run (it used to swallow the next row).
+    missing = {k: v for k, v in history_row(sim_drill()).items() if k != "verdict"}
+    (tmp_path / "history.jsonl").write_text(json.dumps(missing) + '\n{"run_id": "torn"')
     j = journal()
     check = j.begin_check("Feature", "s", key="s")
     j.end_check(check, "passed", 0.1)

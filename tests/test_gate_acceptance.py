@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from actions_support import parse_outputs
 from gate_worker import run_gate, verdict
-from test_github_outputs import parse_outputs
 
 HEALTH = "Staging answers its deep health check"
 SMOKE = "The smoke suite is green on staging for the validated SHA"

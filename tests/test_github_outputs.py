@@ -6,34 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from actions_support import parse_outputs
 
 from harness.cli import github
-
-
-def parse_outputs(text: str) -> dict[str, str]:
-    """``$GITHUB_OUTPUT`` read the way the Actions runner reads it: ``name=value`` lines and
-    ``name<<DELIMITER`` blocks; a later output of the same name wins."""
-    outputs: dict[str, str] = {}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line:
-            continue
-        equals, heredoc = line.find("="), line.find("<<")
-        if equals >= 0 and (heredoc < 0 or equals < heredoc):
-            outputs[line[:equals]] = line[equals + 1:]
-            continue
-        assert heredoc > 0, f"malformed line {line!r}"
-        name, delimiter = line[:heredoc], line[heredoc + 2:]
-        body = []
-        while lines[i] != delimiter:
-            body.append(lines[i])
-            i += 1
-        i += 1
-        outputs[name] = "\n".join(body)
-    return outputs
 
 
 def test_values_with_newlines_cannot_inject_outputs(tmp_path: Path) -> None:
