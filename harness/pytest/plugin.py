@@ -28,6 +28,7 @@ from harness.world import World
 
 JOURNAL = pytest.StashKey[Journal]()
 RUNCONFIG = pytest.StashKey[RunConfig]()
+SIGNALLED = pytest.StashKey[bool]()
 
 
 class HarnessRun:
@@ -55,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(exc.render()) from exc
     config.stash[RUNCONFIG] = run
     config.stash[JOURNAL] = run.new_journal()
+    config.pluginmanager.register(_Signalled(config), "harness-signalled")
     if run.progress:
         config.pluginmanager.register(Progress(config), "harness-progress")
 
@@ -77,6 +79,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         found = recorder.expected(item)
         if found is not None:
             journal.expect(found)
+
+
+class _Signalled:
+    """Notes a Ctrl-C that stopped the session (pytest's own "errors during collection" stop
+    raises a KeyboardInterrupt too: that one is not a signal)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        if not isinstance(excinfo.value, pytest.Session.Interrupted):
+            self.config.stash[SIGNALLED] = True
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -112,7 +126,7 @@ def _write_evidence(session: pytest.Session, where: str) -> None:
 
     journal = session.config.stash[JOURNAL]
     stopped = None
-    if interrupts.stopped() or session.exitstatus == pytest.ExitCode.INTERRUPTED:
+    if interrupts.stopped() or session.config.stash.get(SIGNALLED, False):
         signum = interrupts.received() or signal.SIGINT
         stopped = Stopped(interrupts.signal_name(signum), where,
                           "skipped" if interrupts.abandoned() else "ran",
