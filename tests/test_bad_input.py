@@ -155,6 +155,9 @@ CASES += [
     ("topology-prod-resource", check_topology(
         'db_instance = "invapp-staging-postgres"', 'db_instance = "invapp-dev-postgres"',
         "tiers.staging.db_instance", "points at production")),
+    ("topology-health-bad-port", check_topology('health_url = "https://staging.nquiry.ai"',
+                                                'health_url = "https://staging.nquiry.ai:99999"',
+                                                "tiers.staging.health_url")),
     ("topology-bad-kind", check_topology('kind = "local"', 'kind = "docker"',
                                          "tiers.dev.kind")),
     ("topology-bool-as-string", check_topology("tls_verify = true", 'tls_verify = "yes"',

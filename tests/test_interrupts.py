@@ -23,6 +23,7 @@ import psutil
 import pytest
 
 from harness import interrupts
+from harness.backend.sim.seed import REVISIONS, image_sha
 from harness.io.db import embedded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,7 @@ class Drill:
 
     reports: Path
     args: tuple[str, ...] = ()
+    command: list[str] | None = None  # another command than `drill` (no --reports for rollback)
     lines: list[str] = field(default_factory=list)
     descendants: dict[int, float] = field(default_factory=dict)
     homes: set[Path] = field(default_factory=set)
@@ -44,9 +46,12 @@ class Drill:
     proc: subprocess.Popen[str] | None = None
 
     def start(self) -> Drill:
+        argv = ([*self.command, "--sim-rollout-latency", "3"] if self.command else
+                ["drill", "--sim-rollout-latency", "0.3", *self.args])
+        if argv[0] != "rollback":
+            argv += ["--reports", str(self.reports)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli.main", "drill", "--reports", str(self.reports),
-             "--sim-rollout-latency", "0.3", *self.args],
+            [sys.executable, "-m", "harness.cli.main", *argv],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={k: v for k, v in os.environ.items() if k != "HARNESS_SIM_POSTGRES_DSN"})
         threading.Thread(target=self._read, daemon=True).start()
@@ -166,6 +171,18 @@ def killed_then_next_start(tmp: Path) -> tuple[Drill, Drill]:
     return first, second
 
 
+def operation(reports: Path, args: list[str], marker: str, after_s: float) -> Drill:
+    """`harness promote` / `rollback` in the sim (a 3 s rollout), stopped with SIGINT
+    ``after_s`` after ``marker`` is printed."""
+    run = Drill(reports, command=args)
+    run.start()
+    run.wait_for(marker)
+    time.sleep(after_s)
+    run.signal(signal.SIGINT)
+    run.wait()
+    return run
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     tmp = tmp_path_factory.mktemp("interrupts")
@@ -175,6 +192,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]
         "revert": lambda: interrupted_at(tmp / "b", STEP2, signal.SIGINT),
         "restore": lambda: interrupted_at(tmp / "c", STEP4, signal.SIGINT),
         "killed": lambda: killed_then_next_start(tmp),
+        "promote": lambda: operation(tmp / "p", [
+            "promote", "--sha", image_sha("staging", REVISIONS), "--cycle", "NQU-865",
+            "--reason", "NQU-865 interrupted on purpose", "--allow-prod-write"], "PROMOTE",
+            after_s=2.5),
+        # Printed before the sim starts: the stop comes while it starts, before any change.
+        "rollback": lambda: operation(tmp / "r", ["rollback", "--tier", "staging", "--reason",
+                                                  "INC-1 interrupted on purpose"], "ROLLBACK",
+                                      after_s=1.0),
     }
     with ThreadPoolExecutor(len(jobs)) as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
@@ -236,3 +261,24 @@ def test_sigterm_stops_a_drill_cleanly_and_the_next_start_removes_a_killed_ones_
     assert not home.exists() and first.left_alive() == []
     doc = assert_stopped_cleanly(second, signal.SIGTERM)
     assert STEP3 in str(doc["stopped"]["where"])
+
+
+@pytest.mark.slow
+def test_sigint_stops_a_promote_releasing_its_lock_and_a_rollback(
+        runs: dict[str, object]) -> None:
+    promote, rollback = runs["promote"], runs["rollback"]
+    assert isinstance(promote, Drill) and isinstance(rollback, Drill)
+    assert promote.code == 130, promote.output
+    doc = json.loads((promote.run_dir() / "evidence.json").read_text())
+    assert doc["verdict"] == "incomplete" and doc["stopped"]["undo"] == "ran"
+    assert doc["decision"]["verdict"] == "fail"
+    phases = {c["name"]: c["status"] for c in doc["checks"]}
+    assert list(phases.values()).count("interrupted") == 1, phases
+    # Once the lock was taken, the stop released it (the undo); stopped while taking it,
+    # there was nothing to release.
+    released = any(n.startswith("undone after the stop: the tier lock") for n in doc["notes"])
+    assert released or phases.get("tier lock") == "interrupted", (phases, doc["notes"])
+    assert promote.left_alive() == [] and not any(h.exists() for h in promote.homes)
+    assert rollback.code == 130, rollback.output
+    assert "interrupted by SIGINT" in rollback.output
+    assert rollback.left_alive() == [] and not any(h.exists() for h in rollback.homes)

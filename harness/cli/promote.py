@@ -102,6 +102,8 @@ def _write(journal: Journal, run: RunConfig, *, stopped: bool) -> Path:
         signum = interrupts.received() or signal.SIGINT
         stop = Stopped(interrupts.signal_name(signum), journal.where(),
                        "skipped" if interrupts.abandoned() else "ran", tuple(interrupts.left()))
+    for label in interrupts.undone():
+        journal.add_note(f"undone after the stop: {label}")
     journal.finish(stop)
     assert run.reports_dir is not None
     return write_run(journal.to_json(), run.reports_dir,

@@ -11,7 +11,7 @@ import re
 import string
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from harness import naming
 from harness.errors import ConfigError
@@ -244,7 +244,7 @@ class Validator:
                              "billing_globs", 'e.g. billing_globs = ["src/billing/**"]')
         api = raw.get("github_api_url", DEFAULT_GITHUB_API).rstrip("/")
         url = urlsplit(api)
-        if url.scheme not in ("http", "https") or not url.hostname:
+        if url.scheme not in ("http", "https") or not url.hostname or not _valid_port(url):
             raise self.error("'gate.github_api_url' is not an http(s) URL", "gate",
                              "github_api_url", f'e.g. github_api_url = "{DEFAULT_GITHUB_API}"')
         return GateConfig(billing_globs=tuple(globs), github_api_url=api)
@@ -275,7 +275,7 @@ class Validator:
                 f"'{section}.account_id' is '{account}', not a 12-digit AWS account id",
                 section, "account_id", 'write the account id as a quoted 12-digit string')
         url = urlsplit(values["health_url"])
-        if url.scheme not in ("http", "https") or not url.hostname:
+        if url.scheme not in ("http", "https") or not url.hostname or not _valid_port(url):
             raise self.error(f"'{section}.health_url' is not an http(s) URL", section,
                              "health_url", 'e.g. health_url = "https://staging.example.com"')
         values.setdefault("production", name == "prod")
@@ -364,3 +364,11 @@ class Validator:
                         f"'tiers.{tier.name}.{key}' points at production: {field} '{value}' "
                         f"belongs to tier '{prod.name}'", f"tiers.{tier.name}", key,
                         f"give '{tier.name}' its own resources; it must never resolve to prod")
+
+
+def _valid_port(url: SplitResult) -> bool:
+    try:
+        url.port  # noqa: B018 (reading it validates it: 0-65535)
+    except ValueError:
+        return False
+    return True
