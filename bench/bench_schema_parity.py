@@ -1,30 +1,33 @@
-"""Time the normalised schema parity check on two 1,000-table databases, and migra on the
-same pair in the same run.
+"""`harness schema diff` on two 1,000-table databases, against migra and against the floor
+(the two `pg_dump --schema-only` runs it needs), all measured in one run.
 
-    python bench/bench_schema_parity.py [--tables 1000] [--dsn DSN] [--repeat 3]
+    python bench/bench_schema_parity.py [--tables 1000] [--dsn DSN] [--repeat 5]
 
-Builds the schema (tables with indexes, foreign keys and views) in database A, copies it to
-B with CREATE DATABASE ... TEMPLATE, then times `harness.io.db.dump.diff_databases(A, B)`
-(two pg_dump runs, normalisation, comparison) and migra's `Migration(A, B)` + `inspect` +
-`add_all_changes` on the same pair. migra is optional (pip install migra psycopg2-binary);
-when it cannot be imported or run, the reason is printed and the harness figure stands.
+Builds the schema (tables with indexes, foreign keys, views) in database A and copies it to
+B with CREATE DATABASE ... TEMPLATE. Each round, in turn: the floor (both pg_dump runs side
+by side, as the harness runs them), the harness CLI as a subprocess (Python start-up and
+imports included), the library call in this process, and migra as a CLI subprocess and in
+this process. Then one column type is changed in B and the CLI is timed again against the
+floor (a different pair is parsed object by object). migra comes with the `bench` extra
+(`pip install -e '.[bench]'`); without it its rows are left out, saying so.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
 
 import psycopg
+from figures import Row, load, print_table, process, rounds
 from psycopg.conninfo import conninfo_to_dict
 
 from harness.io.db.dump import diff_databases
 from harness.io.db.providers import PostgresServer, open_postgres
-from harness.io.db.schema import compare, normalise
 
 
 def schema_sql(tables: int) -> str:
@@ -43,28 +46,11 @@ def schema_sql(tables: int) -> str:
     return "".join(parts)
 
 
-R = TypeVar("R")
-
-
-def timed(action: Callable[[], R], repeat: int) -> tuple[list[float], R]:
-    times = []
-    for _ in range(repeat):
-        started = time.monotonic()
-        result = action()
-        times.append(time.monotonic() - started)
-    return times, result
-
-
-def dump_text(dsn: str, pg_dump: str) -> str:
-    return subprocess.run([pg_dump, "--schema-only", "--no-owner", "--no-privileges",
-                           "--dbname", dsn], capture_output=True, text=True, check=True).stdout
-
-
 def migra_url(dsn: str) -> str:
     """migra (SQLAlchemy + psycopg2) wants a URL; sockets go in the host query parameter."""
     p = conninfo_to_dict(dsn)
-    auth = p.get("user", "postgres") + (f":{p['password']}" if p.get("password") else "")
-    host = p.get("host", "")
+    auth = str(p.get("user", "postgres")) + (f":{p['password']}" if p.get("password") else "")
+    host = str(p.get("host", ""))
     if host.startswith("/"):
         return f"postgresql://{auth}@/{p['dbname']}?host={host}"
     return f"postgresql://{auth}@{host}:{p.get('port', 5432)}/{p['dbname']}"
@@ -81,11 +67,21 @@ def run_migra(a: str, b: str) -> str:
         return str(migration.sql)
 
 
+def both_dumps(pg_dump: str, a: str, b: str) -> None:
+    """The floor: the two dumps the harness needs, side by side."""
+    args = [pg_dump, "--schema-only", "--no-owner", "--no-privileges",
+            "--exclude-table=_migrations"]
+    procs = [subprocess.Popen([*args, "--dbname", dsn], stdout=subprocess.DEVNULL)
+             for dsn in (a, b)]
+    if any(p.wait() != 0 for p in procs):
+        raise SystemExit("pg_dump failed")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=1000)
     parser.add_argument("--dsn", default=None, help="server to use (default: embedded)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -102,49 +98,51 @@ def main() -> None:
         print(f"schema: {args.tables} tables, {2 * args.tables} indexes, "
               f"{args.tables - 1} foreign keys, {args.tables // 10} views "
               f"(built in {build:.2f} s)")
+        pg_dump = server.pg_dump().path
+        floor = "2 x pg_dump --schema-only, side by side"
+        ours = [sys.executable, "-m", "harness.cli.main", "schema", "diff", a, b, "--pg-dump",
+                pg_dump]
+        actions: dict[str, Callable[[], object]] = {
+            "floor": lambda: both_dumps(pg_dump, a, b),
+            "cli": process(*ours),
+            "library": lambda: diff_databases(a, b),
+        }
+        migra = shutil.which("migra", path=str(Path(sys.executable).parent))
+        if migra:
+            run_migra(a, b)  # fails here, before any timing, if migra cannot run
+            actions["migra"] = process(migra, "--unsafe", migra_url(a), migra_url(b))
+            actions["migra library"] = lambda: run_migra(a, b)
+        load_before = load()
+        for action in actions.values():  # one untimed warm-up each (caches, first imports)
+            action()
+        t = rounds(actions, args.repeat)
+        rows = [Row("harness schema diff (CLI)", t["cli"], floor, t["floor"]),
+                Row("diff_databases() in process", t["library"], floor, t["floor"])]
+        if migra:
+            rows += [Row("migra (CLI)", t["migra"], "harness schema diff (CLI)", t["cli"],
+                         "ratio > 1: the harness is faster"),
+                     Row("migra (CLI)", t["migra"], floor, t["floor"]),
+                     Row("migra Migration + add_all_changes in process", t["migra library"],
+                         floor, t["floor"])]
+        print_table(f"Identical pair: {args.tables} tables each", rows,
+                    load_before=load_before, runs=args.repeat)
+        if not migra:
+            print("  migra: not installed, no row (pip install -e '.[bench]')")
 
-        # Interleaved (ours, then migra, per round) so that a busy machine slows both alike,
-        # after one untimed warm-up of each (imports, first connections, catalog caches).
-        ours: list[float] = []
-        theirs: list[float] = []
-        migra_error = ""
-        diff_databases(a, b)
-        try:
-            run_migra(a, b)
-        except Exception as exc:  # optional tool: report why, keep our figure
-            migra_error = f"{type(exc).__name__}: {exc}"
-        for _ in range(args.repeat):
-            took, result = timed(lambda: diff_databases(a, b), 1)
-            ours += took
-            if not migra_error:
-                try:
-                    took_migra, sql = timed(lambda: run_migra(a, b), 1)
-                    theirs += took_migra
-                except Exception as exc:  # optional tool: report why, keep our figure
-                    migra_error = f"{type(exc).__name__}: {exc}"
-        print(f"harness parity (2 x pg_dump + normalise + compare): best {min(ours):.3f} s, "
-              f"median {statistics.median(ours):.3f} s over {args.repeat} runs; "
-              f"verdict: {result.verdict.value}")
-        pg_dump = server.pg_dump()
-        raw = [dump_text(dsn, pg_dump.path) for dsn in (a, b)]
-        pure, _ = timed(lambda: compare(normalise(raw[0]), normalise(raw[1])), args.repeat)
-        print(f"  of which normalise + compare in Python: median "
-              f"{statistics.median(pure):.3f} s ({len(raw[0]) / 1024:.0f} KiB of dump each)")
-        if migra_error:
-            print(f"migra: not measured ({migra_error})")
-            return
-        print(f"migra (inspect both + diff): best {min(theirs):.3f} s, "
-              f"median {statistics.median(theirs):.3f} s over {args.repeat} runs; "
-              f"empty diff: {not str(sql).strip()}")
         with psycopg.connect(b, autocommit=True) as conn:
             conn.execute(f"ALTER TABLE t{args.tables // 2} ALTER COLUMN amount TYPE "
                          "numeric(14, 2)".encode())
         changed = diff_databases(a, b)
-        print(f"sanity, one column type changed in B: harness says {changed.verdict.value}, "
-              f"migra's diff is {'non-empty' if run_migra(a, b).strip() else 'EMPTY'}")
-        ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
-        print(f"ratio migra / harness: {statistics.median(theirs) / statistics.median(ours):.2f}x "
-              f"(medians); per round {', '.join(f'{r:.2f}' for r in ratios)}")
+        seen = ("non-empty" if run_migra(a, b).strip() else "EMPTY") if migra else "not run"
+        print(f"\nsanity, one column type changed in B: harness says {changed.verdict.value} "
+              f"({'; '.join(str(c) for c in changed.changes)}), migra's diff is {seen}")
+        # A different pair cannot take the identical-text shortcut: every object is parsed.
+        load_before = load()
+        t = rounds({"floor": lambda: both_dumps(pg_dump, a, b),
+                    "cli": process(*ours, ok=(1,))}, args.repeat)
+        print_table("The same pair with that one change (every object parsed and compared)",
+                    [Row("harness schema diff (CLI)", t["cli"], floor, t["floor"])],
+                    load_before=load_before, runs=args.repeat)
     finally:
         server.drop_database("bench_parity_a")
         server.drop_database("bench_parity_b")

@@ -47,7 +47,7 @@ def wrong_migration(tier_dsn: str, tier: Tier, tmp_path: Path,
       target_fixture="step3")
 def apply_and_down(tier_dsn: str, drill_migration: DrillMigration,
                    check: CheckRecord) -> RoundTrip:
-    return record(run_step3(tier_dsn, drill_migration), check)
+    return record(run_step3(tier_dsn, drill_migration), check, tier_dsn)
 
 
 @then("the test migration changed the schema")

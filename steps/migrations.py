@@ -200,6 +200,26 @@ def fails_at_line(failure: MigrationFailed | None, migration_dir: Path, line: in
     assert failure.where == f"{only_migration(migration_dir).forward.path}:{line}", failure.where
 
 
+@given("the users table holds a duplicated email")
+def duplicated_email(scratch: ScratchDatabase) -> None:
+    with psycopg.connect(scratch.dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO users SELECT id + 1, email, created_at FROM users")
+
+
+@then(parsers.parse('the failure names the duplicated key "{key}"'))
+def names_duplicated_key(failure: MigrationFailed | None, key: str) -> None:
+    assert failure is not None and f"Key {key} is duplicated" in failure.what, failure
+
+
+@then("no INVALID index is left in pg_index")
+def no_invalid_index(scratch: ScratchDatabase, failure: MigrationFailed | None) -> None:
+    with psycopg.connect(scratch.dsn) as conn:
+        left = conn.execute("SELECT indexrelid::regclass::text FROM pg_index "
+                            "WHERE NOT indisvalid").fetchall()
+    assert left == [], left
+    assert failure is not None and "was dropped" in failure.what, failure
+
+
 @then(parsers.parse('table "{table}" still holds {count:d} row'))
 @then(parsers.parse('table "{table}" still holds {count:d} rows'))
 def rows_kept(scratch: ScratchDatabase, table: str, count: int) -> None:

@@ -110,6 +110,46 @@ def test_roundtrip_on_a_given_server(harness: Cli, postgres: PostgresServer) -> 
     doc = json.loads(out.stdout)
     assert doc["ok"] and [m["status"] for m in doc["migrations"]] == ["passed"] * 4
     assert doc["migrations"][0]["down_vs_before"] == "identical"
+    with psycopg.connect(postgres.dsn("postgres")) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    assert row is not None
+    version = str(row[0]).split()[0]
+    assert doc["server"].startswith(f"PostgreSQL {version}, given by DSN, at ")
+    text = harness("migrations", "roundtrip", str(FIXTURES / "app"), "--dsn",
+                   postgres.dsn("postgres"), "--since", "20260401000000")
+    first = text.stdout.splitlines()[0]
+    assert first.startswith("PASS: 4 migration(s): 3 round-tripped, 1 applied forward only "
+                            "(--since), 0 not run; scratch database harness_roundtrip_"), first
+    assert f" on PostgreSQL {version}, given by DSN, at " in first
+
+
+def test_lint_exits_2_on_sql_postgresql_cannot_parse_naming_line_and_column(
+        harness: Cli, write_migrations: Write) -> None:
+    d = write_migrations({"20260101000000_a.sql": "CREATE TABLE a (id int);\n"
+                                                  "ALTER TABEL a ADD COLUMN b int;\n",
+                          "20260101000000_a.down.sql": "DROP TABLE a;\n"})
+    out = harness("migrations", "lint", str(d))
+    assert out.returncode == 2
+    assert '20260101000000_a.sql:2:7: PostgreSQL\'s parser: syntax error at or near "TABEL"' \
+        in out.stdout
+
+
+def test_lint_of_an_empty_directory_exits_2(harness: Cli, tmp_path: Path) -> None:
+    out = harness("migrations", "lint", str(tmp_path))
+    assert out.returncode == 2 and "holds no .sql file" in out.stdout
+
+
+def test_lint_json_carries_each_finding_s_reason_and_reference(
+        harness: Cli, write_migrations: Write) -> None:
+    d = write_migrations({"20260101000000_a.sql": "ALTER TABLE users ADD COLUMN t uuid "
+                                                  "DEFAULT gen_random_uuid();\n",
+                          "20260101000000_a.down.sql": "ALTER TABLE users DROP COLUMN t;\n"})
+    (finding,) = json.loads(harness("migrations", "lint", str(d), "--json").stdout)[
+        "migrations"][0]["findings"]
+    assert finding["rule"] == "add-column-volatile-default"
+    assert (finding["line"], finding["column"]) == (1, 1)
+    assert finding["reference"] == "squawk adding-field-with-default, Atlas PG302"
+    assert finding["reason"].startswith("a volatile default is evaluated per row")
 
 
 def test_roundtrip_with_a_wrong_down_exits_1_and_shows_the_diff(
@@ -145,7 +185,10 @@ def test_schema_diff_identical_equivalent_and_different(harness: Cli, postgres: 
             conn.execute("ALTER TABLE t ALTER COLUMN x TYPE bigint")
         different = harness("schema", "diff", a, b)
         assert different.returncode == 1
-        assert "-    x integer" in different.stdout and "+    x bigint" in different.stdout
+        assert "  table public.t: column x type integer -> bigint\n" in different.stdout
+        assert "+    x bigint" not in different.stdout  # the lines only with --diff
+        hunks = harness("schema", "diff", a, b, "--diff")
+        assert "-    x integer" in hunks.stdout and "+    x bigint" in hunks.stdout
         same = harness("schema", "diff", a, a)
         assert same.returncode == 0 and "identical" in same.stdout
     finally:

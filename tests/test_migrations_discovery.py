@@ -80,7 +80,7 @@ def test_duplicate_timestamps_name_both_files(write_migrations: Write) -> None:
     assert "20260101000000_a.sql, 20260101000000_b.sql" in problems[0].message
 
 
-def test_files_that_do_not_parse_name_the_line(write_migrations: Write) -> None:
+def test_files_postgresql_cannot_parse_name_the_line(write_migrations: Write) -> None:
     d = write_migrations({
         "20260101000000_a.sql": "CREATE TABLE t (id int);\nSELECT 'unterminated;\n",
         "20260101000000_a.down.sql": DOWN,
@@ -88,8 +88,8 @@ def test_files_that_do_not_parse_name_the_line(write_migrations: Write) -> None:
         "20260102000000_b.down.sql": "DROP TABLE t;\nCREATE FUNCTION f() AS $$ begin\n",
         "20260103000000_c.sql": "-- only a comment\n", "20260103000000_c.down.sql": DOWN,
     })
-    assert codes(d) == [("unparseable", "20260101000000_a.sql", 2),
-                        ("unparseable", "20260102000000_b.down.sql", 2),
+    assert codes(d) == [("syntax-error", "20260101000000_a.sql", 2),
+                        ("syntax-error", "20260102000000_b.down.sql", 2),
                         ("empty-forward", "20260103000000_c.sql", None)]
 
 

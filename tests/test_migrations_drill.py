@@ -80,9 +80,15 @@ def test_prepare_registers_the_clean_up_and_record_writes_evidence(
     drill = prepare(dsn, tmp_path, finalisers.append, wrong_down=True)
     check = Journal(kind="tests", backend="sim", topology="t", tier="staging").begin_check(
         "Drill step 3", "wrong down")
-    result = record(run_step3(dsn, drill), check)
+    result = record(run_step3(dsn, drill), check, dsn)
     assert result.status == "failed"
     assert any("different schemas" in n for n in check.detail.splitlines())
+    # Which server: its exact version (from the server itself) and where it listens.
+    with psycopg.connect(dsn) as conn:
+        version = conn.execute("SHOW server_version").fetchone()
+    assert version is not None
+    assert f"on PostgreSQL {str(version[0]).split()[0]}, at " in check.detail
+    assert f"changed: table public.{drill.table}: added" in check.detail
     assert check.attachments[0]["kind"] == "diff"
     assert drill.table in check.attachments[0]["content"]
     (finish,) = finalisers

@@ -19,9 +19,11 @@ import pytest
 
 from harness.cli.main import consoles
 from harness.errors import HarnessError
+from harness.io.db.conninfo import for_command_line
 from harness.io.db.copy import copy_schema
 from harness.io.db.dump import dump_schema
-from harness.io.db.providers import PgDump, PostgresServer, for_command_line
+from harness.io.db.pg_dump import PgDump
+from harness.io.db.providers import PostgresServer
 from harness.redact import MASK, MIN_SECRET_LEN, RedactingStream, Redactor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +43,7 @@ def test_pg_dump_gets_the_password_by_environment_never_argv(tmp_path: Path) -> 
     binary = PgDump(str(fake_pg_dump(tmp_path)), 16)
     dump_schema(f"postgresql://app:{SECRET}@127.0.0.1:5432/app", binary)
     argv = (tmp_path / "argv").read_text()
-    assert SECRET not in argv and "user=app" in argv and "dbname=app" in argv
+    assert SECRET not in argv and "postgresql://app@127.0.0.1:5432/app" in argv
     assert (tmp_path / "password").read_text() == SECRET
     with pytest.raises(HarnessError):  # the fake dump loads into no database
         copy_schema(f"host=127.0.0.1 port=1 user=app password={SECRET} dbname=a",
@@ -51,7 +53,23 @@ def test_pg_dump_gets_the_password_by_environment_never_argv(tmp_path: Path) -> 
 
 def test_a_dsn_without_password_keeps_the_callers_environment() -> None:
     dsn, env = for_command_line("host=/tmp dbname=x user=u")
-    assert "password" not in dsn and env.get("PGPASSWORD") == os.environ.get("PGPASSWORD")
+    assert dsn == "host=/tmp dbname=x user=u"
+    assert env.get("PGPASSWORD") == os.environ.get("PGPASSWORD")
+
+
+@pytest.mark.parametrize(("dsn", "bare", "password"), [
+    ("postgresql://app:p%40ss%2Fw@db.internal:5432/app?sslmode=require",
+     "postgresql://app@db.internal:5432/app?sslmode=require", "p@ss/w"),
+    ("postgres://app@h1:5432,h2:5433/app?password=q%26x&connect_timeout=5",
+     "postgres://app@h1:5432,h2:5433/app?connect_timeout=5", "q&x"),
+    # libpq's quoting: a value with spaces in single quotes, \' and \\ inside.
+    ("host=db port=5432 password='it\\'s a \\\\secret' dbname=app",
+     "host=db port=5432 dbname=app", "it's a \\secret"),
+    ("host=db password=bare-pw user=app", "host=db user=app", "bare-pw"),
+])
+def test_the_password_leaves_both_dsn_forms(dsn: str, bare: str, password: str) -> None:
+    stripped, env = for_command_line(dsn, env={})
+    assert (stripped, env) == (bare, {"PGPASSWORD": password})
 
 
 def test_pytest_output_passes_the_redactor_even_split_across_writes(

@@ -89,3 +89,20 @@ Feature: Applying and undoing a migration keeps the schema and _migrations hones
     When the migration is round-tripped
     Then the round trip fails with "does not restore the schema"
     And the schema after the down is "different" to the schema before the migration
+
+  Scenario: A concurrent unique index that fails on duplicates leaves no invalid index behind
+    Given a migration whose forward file is:
+      """
+      SET lock_timeout = '5s';
+      CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+      """
+    And whose down file is:
+      """
+      DROP INDEX CONCURRENTLY users_email_key;
+      """
+    And the users table holds a duplicated email
+    When the migration is applied
+    Then it fails naming line 2 of the forward file
+    And the failure names the duplicated key "(email)=(ops@example.com)"
+    And no INVALID index is left in pg_index
+    And _migrations does not list the migration

@@ -17,11 +17,13 @@ Feature: Each migration is classified for backward compatibility
       | DROP TABLE IF EXISTS sessions;                     | breaking       | drop-table                    |
       | ALTER TABLE users RENAME COLUMN email TO mail;     | breaking       | rename-column                 |
       | ALTER TABLE users ALTER COLUMN id TYPE bigint;     | breaking       | change-column-type            |
-      | ALTER TABLE users ALTER COLUMN email SET NOT NULL; | breaking       | set-not-null                  |
+      | ALTER TABLE users ALTER COLUMN email SET NOT NULL; | risky          | set-not-null                  |
       | ALTER TABLE users ADD COLUMN tenant int NOT NULL;  | breaking       | add-required-column           |
       | DELETE FROM app_settings;                          | breaking       | delete-without-where          |
       | CREATE INDEX users_email_idx ON users (email);     | risky          | create-index-not-concurrently |
       | UPDATE users SET active = true;                    | risky          | update-without-where          |
+      | ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid(); | risky | add-column-volatile-default |
+      | ALTER TABLE users ADD COLUMN at timestamptz DEFAULT clock_timestamp(); | risky | add-column-volatile-default |
 
   Scenario Outline: A statement old code does not notice is backward-compatible
     Given a forward migration holding "<statement>"
@@ -34,6 +36,7 @@ Feature: Each migration is classified for backward compatibility
       | ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true; |
       | CREATE INDEX CONCURRENTLY users_email_idx ON users (email);    |
       | DELETE FROM app_settings WHERE key = 'ai_provider';            |
+      | ALTER TABLE users ADD COLUMN seen_at timestamptz DEFAULT now(); |
 
   Scenario: A change hidden in a DO block is caught by the round trip's catalog diff
     Given a scratch database holding:

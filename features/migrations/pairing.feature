@@ -67,7 +67,7 @@ Feature: Every forward migration comes with its down migration
     When the migrations are linted
     Then the lint fails naming "20260415000000_other_change.sql" with "used by more than one forward file"
 
-  Scenario: A file that does not parse is reported with its line
+  Scenario: A file PostgreSQL cannot parse is reported with its line and column
     Given a migration directory
     And the file "20260601000000_seed.sql" holding:
       """
@@ -79,4 +79,4 @@ Feature: Every forward migration comes with its down migration
       DROP TABLE plans;
       """
     When the migrations are linted
-    Then the lint fails naming "20260601000000_seed.sql:2" with "unterminated quote"
+    Then the lint fails naming "20260601000000_seed.sql:2:43" with "unterminated quoted string"

@@ -1,5 +1,5 @@
-"""What the commands share: the exit-code contract, the run options, and turning parsed
-arguments into the one validated RunConfig."""
+"""What the commands that run against a world share: the run options, and turning parsed
+arguments into the one validated RunConfig (the exit codes are in ``harness.cli.exits``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from pathlib import Path
 from harness.cli import options
 from harness.errors import ConfigError
 from harness.runconfig import RunConfig
-
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, gate: bool = False) -> None:

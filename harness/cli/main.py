@@ -15,16 +15,17 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from harness import interrupts
-from harness.cli.common import EXIT_FAIL
+from harness.cli.exits import EXIT_FAIL
 from harness.errors import HarnessError
 from harness.redact import Redactor
 
-Handler = Callable[[argparse.Namespace, Console], int]
+if TYPE_CHECKING:  # rich loads only for the commands that print through it
+    from rich.console import Console
+
+Handler = Callable[[argparse.Namespace, "Console"], int]
 # Set to 1 to see the traceback of an unexpected error (masked like every other output).
 DEBUG_ENV = "HARNESS_DEBUG"
 
@@ -54,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 def consoles() -> tuple[Console, Console]:
     """stdout and stderr consoles. Markup and emoji codes are off: text carrying data (names,
     errors, plans, ARNs) prints as written; styles are applied with Text objects."""
+    from rich.console import Console
+
     # Wide output when piped (CI logs), the terminal's width otherwise.
     width = None if sys.stdout.isatty() else 160
     options = {"highlight": False, "markup": False, "emoji": False, "width": width}
@@ -61,6 +64,12 @@ def consoles() -> tuple[Console, Console]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] in (["migrations"], ["schema"]):
+        # No database, AWS or pytest machinery on these paths: skip building every command.
+        from harness.cli import migrations
+
+        return migrations.main(words)
     parser = build_parser()
     args = parser.parse_args(argv)
     console, err = consoles()
@@ -100,6 +109,8 @@ def interrupted(exc: KeyboardInterrupt, err: Console) -> int:
 
 
 def _error(err: Console, text: str, fix: str | None = None) -> None:
+    from rich.text import Text
+
     redactor = Redactor.from_env()
     line = Text.assemble(("error:", "bold red"), " ", redactor.text(text))
     if fix:

@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness import topology
-from harness.cli.common import EXIT_FAIL, EXIT_PASS
-from harness.errors import ConfigError, HarnessError
-from harness.io.db.schema import Verdict
-from harness.migrations.discovery import (
-    DEFAULT_DOWN_SUFFIX,
-    DEFAULT_FORWARD_PATTERN,
-    MigrationPattern,
-    load,
-)
-from harness.migrations.lint import lint
-from harness.migrations.render import lint_json, lint_text, roundtrip_json, roundtrip_text
-from harness.migrations.rules import Category
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
+from harness.errors import HarnessError
+from harness.migrations.patterns import DEFAULT_DOWN_SUFFIX, DEFAULT_FORWARD_PATTERN
+
+# Each command imports what it needs when it runs: `schema diff` never loads the SQL parser,
+# `lint` never loads a database driver.
+if TYPE_CHECKING:
+    from harness.io.db.schema import SchemaComparison
+    from harness.migrations.discovery import MigrationPattern
 
 
 def register(subparsers: Any) -> None:
@@ -55,7 +52,13 @@ def register(subparsers: Any) -> None:
     diff_p.add_argument("dsn_b")
     diff_p.add_argument("--strict", action="store_true",
                         help="fail on a column-order-only difference too")
-    diff_p.add_argument("--pg-dump", default=None, help="pg_dump binary to use")
+    diff_p.add_argument("--with-privileges", action="store_true",
+                        help="also compare privileges (GRANT / REVOKE, default privileges)")
+    diff_p.add_argument("--diff", action="store_true",
+                        help="also print the unified diff of the normalised dumps")
+    diff_p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    diff_p.add_argument("--pg-dump", default=None,
+                        help="pg_dump binary to use (default: the newest one found)")
     diff_p.set_defaults(handler=cmd_schema_diff)
 
 
@@ -73,22 +76,22 @@ def _directory_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_lint(args: argparse.Namespace, console: object = None) -> int:
-    pattern = _pattern(args)
-    report = lint(args.directory, pattern)
-    if not report.migrations.migrations and not report.migrations.problems:
-        # Nothing linted is not a pass: a wrong path or pattern would otherwise go green.
-        raise ConfigError(f"no migration file in {args.directory} matches the forward pattern",
-                          where=str(args.directory),
-                          fix=f"pass the folder holding the migrations (forward files match "
-                              f"{pattern.forward_pattern})")
+    from harness.migrations.lint import lint
+    from harness.migrations.render import lint_json, lint_text
+    from harness.migrations.rules import Category
+
+    report = lint(args.directory, _pattern(args))
     _emit(args, lint_json(report), lint_text(report))
+    if report.bad_input:
+        return EXIT_USAGE
     fail_on = Category(args.fail_on) if args.fail_on else None
     return EXIT_FAIL if report.failing(fail_on) else EXIT_PASS
 
 
 def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
-    # Imported here so `lint` (no database) starts without loading psycopg.
     from harness.io.db.providers import open_postgres
+    from harness.migrations.discovery import load
+    from harness.migrations.render import roundtrip_json, roundtrip_text
     from harness.migrations.roundtrip import roundtrip_directory
 
     migrations = load(args.directory, _pattern(args))
@@ -101,11 +104,11 @@ def cmd_roundtrip(args: argparse.Namespace, console: object = None) -> int:
 
 def cmd_schema_diff(args: argparse.Namespace, console: object = None) -> int:
     from harness.io.db.dump import diff_databases
+    from harness.io.db.schema import Verdict
 
-    result = diff_databases(args.dsn_a, args.dsn_b, pg_dump_path=args.pg_dump)
-    print(result.summary)
-    if result.diff:
-        print(result.diff, end="" if result.diff.endswith("\n") else "\n")
+    result = diff_databases(args.dsn_a, args.dsn_b, pg_dump_path=args.pg_dump,
+                            with_privileges=args.with_privileges)
+    _emit(args, _diff_json(result), _diff_text(result, hunks=args.diff))
     if result.verdict is Verdict.DIFFERENT:
         return EXIT_FAIL
     if result.verdict is Verdict.EQUIVALENT and args.strict:
@@ -118,8 +121,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
     except HarnessError as exc:
-        print(f"error: {exc.render()}", file=sys.stderr)
+        from harness.redact import Redactor
+
+        print(f"error: {Redactor.from_env().text(exc.render())}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, and keep the interpreter's
+        # final flush from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAIL
     return code
 
 
@@ -130,10 +140,33 @@ def main(argv: list[str] | None = None) -> int:
     return run(parser.parse_args(argv))
 
 
+def _diff_text(result: SchemaComparison, *, hunks: bool) -> str:
+    lines = [result.summary, *(f"  {change}" for change in result.changes)]
+    if result.diff and hunks:
+        lines.append(result.diff.rstrip("\n"))
+    elif result.diff:
+        lines.append("  (--diff prints the changed lines)")
+    return "\n".join(lines)
+
+
+def _diff_json(result: SchemaComparison) -> dict[str, Any]:
+    return {"verdict": result.verdict.value, "left": result.left, "right": result.right,
+            "reordered_tables": list(result.reordered_tables),
+            "changes": [{"kind": c.kind, "object": c.name, "change": c.change}
+                        for c in result.changes],
+            "diff": result.diff}
+
+
 def _pattern(args: argparse.Namespace) -> MigrationPattern:
     """Command-line flags win over the topology file, which wins over the defaults."""
-    base = (MigrationPattern.from_config(topology.load(args.topology).migrations)
-            if args.topology else MigrationPattern())
+    from harness.migrations.discovery import MigrationPattern
+
+    if args.topology:
+        from harness import topology  # read only when a topology file is named
+
+        base = MigrationPattern.from_config(topology.load(args.topology).migrations)
+    else:
+        base = MigrationPattern()
     return MigrationPattern(args.forward_pattern or base.forward_pattern,
                             args.down_suffix or base.down_suffix)
 

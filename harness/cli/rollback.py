@@ -11,7 +11,8 @@ from rich.text import Text
 from harness import interrupts
 from harness.backend.registry import open_backend
 from harness.cli import preflight
-from harness.cli.common import EXIT_FAIL, EXIT_PASS, add_run_options, check_text, run_config
+from harness.cli.common import add_run_options, check_text, run_config
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.report.format import seconds
 from harness.rollback import layer1 as rollback
 from harness.world import World

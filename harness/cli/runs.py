@@ -15,7 +15,8 @@ from rich.text import Text
 
 from harness import guard, interrupts
 from harness.cli import github, preflight
-from harness.cli.common import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, add_run_options, run_config
+from harness.cli.common import add_run_options, run_config
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import new_run_id

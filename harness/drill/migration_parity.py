@@ -17,6 +17,7 @@ from psycopg import sql
 from harness.evidence.journal import CheckRecord
 from harness.io.db.dump import pg_dump_for
 from harness.io.db.schema import Verdict
+from harness.io.db.server_info import server_info
 from harness.migrations.discovery import Migration, load
 from harness.migrations.roundtrip import RoundTrip, roundtrip_migration
 from harness.migrations.runner import BOOKKEEPING_TABLE
@@ -95,12 +96,17 @@ def prepare(dsn: str, directory: Path, on_finish: Callable[[Callable[[], None]],
     return drill
 
 
-def record(result: RoundTrip, notes: CheckRecord) -> RoundTrip:
-    """Put what step 3 did into the evidence: phases, verdict, failures, and any diff."""
+def record(result: RoundTrip, notes: CheckRecord, dsn: str) -> RoundTrip:
+    """Put what step 3 did into the evidence: which server, phases, verdict, failures, the
+    changed objects and any diff."""
     phases = ", ".join(f"{p.name} {p.seconds:.3f} s" for p in result.phases)
     comparison = result.down_vs_before
     parity = comparison.summary if comparison else "down not run"
-    notes.note(f"{parity}; test migration {result.name} ({phases})")
+    notes.note(f"{parity}; test migration {result.name} ({phases}) on "
+               f"{server_info(dsn, kind='').label}")
+    if comparison is not None:
+        for change in comparison.changes:
+            notes.note(f"changed: {change}")
     if comparison is not None and comparison.verdict is not Verdict.IDENTICAL:
         notes.attach("schema before up vs after down", "diff", comparison.diff)
     for line in result.failures + result.notes:

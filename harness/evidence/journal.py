@@ -29,7 +29,7 @@ def new_run_id(kind: str, now: datetime | None = None) -> str:
 
 def tool_versions() -> dict[str, str]:
     versions = {"harness": __version__, "python": platform.python_version()}
-    for dist in ("pytest", "pytest-bdd", "boto3", "moto", "psycopg", "sqlparse", "pgserver"):
+    for dist in ("pytest", "pytest-bdd", "boto3", "moto", "psycopg", "pglast", "pgserver"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

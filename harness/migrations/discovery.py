@@ -8,22 +8,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError
+from harness.migrations import txmode
+from harness.migrations.patterns import DEFAULT_DOWN_SUFFIX, DEFAULT_FORWARD_PATTERN
 from harness.migrations.statements import ParsedSql, Statement, parse_sql
-from harness.topology import MigrationsConfig
 
-DEFAULT_FORWARD_PATTERN = r"^(?P<version>\d{14})_(?P<slug>[A-Za-z0-9][A-Za-z0-9_-]*)\.sql$"
-DEFAULT_DOWN_SUFFIX = ".down.sql"
+if TYPE_CHECKING:  # the topology module is only needed to read a topology file
+    from harness.topology import MigrationsConfig
+
 
 # The documented way to say a down cannot restore what its forward removed (see
 # docs/migrations.md); a down holding only this comment passes pairing.
 IRREVERSIBLE_MARKER = re.compile(r"^\s*--\s*harness:irreversible\b:?\s*(?P<reason>.*)$", re.I)
 
-# Statements PostgreSQL refuses inside a transaction block.
-_NON_TRANSACTIONAL = (("CREATE", "INDEX", "CONCURRENTLY"), ("DROP", "INDEX", "CONCURRENTLY"),
-                      ("REINDEX", "CONCURRENTLY"), ("VACUUM",), ("CREATE", "DATABASE"),
-                      ("DROP", "DATABASE"))
+# Problems that mean the input itself is unusable (exit 2), not a failed check.
+BAD_INPUT = frozenset({"syntax-error", "no-migrations", "unreadable"})
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,13 @@ class Problem:
     line: int | None
     message: str
     fix: str
+    column: int | None = None
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else str(self.path)
+        if not self.line:
+            return str(self.path)
+        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
 
     def render(self) -> str:
         return f"{self.where}: {self.message}\n  fix: {self.fix}"
@@ -177,6 +181,10 @@ def discover(directory: Path | str, pattern: MigrationPattern | None = None) -> 
             problems.append(Problem("orphan-down", path, None,
                                     f"down file has no forward file {forward}",
                                     f"add {forward} or delete this down file"))
+    if not files:
+        problems.append(Problem("no-migrations", root, None, "the directory holds no .sql file",
+                                "pass the directory that holds the migration files (a check "
+                                "of nothing must not pass)"))
     problems.sort(key=lambda p: (str(p.path), p.line or 0))
     return MigrationSet(root, tuple(migrations), tuple(problems))
 
@@ -239,56 +247,19 @@ def _read(path: Path, problems: list[Problem]) -> ParsedSql | None:
         return None
     parsed = parse_sql(text)
     for problem in parsed.problems:
-        problems.append(Problem("unparseable", path, problem.line, problem.message,
-                                "close the quote or dollar-quoted body that starts here"))
+        problems.append(Problem("syntax-error", path, problem.line,
+                                f"PostgreSQL's parser: {problem.message}",
+                                "correct the SQL at this line and column (nothing of a file "
+                                "PostgreSQL cannot parse would run)", problem.column))
     return parsed
 
 
 def _check_executable(path: Path, parsed: ParsedSql, problems: list[Problem]) -> None:
-    """The runner wraps each file in one transaction: a leading BEGIN and a closing COMMIT
-    are tolerated (and skipped), any other transaction control would break atomicity."""
-    statements = parsed.statements
-    for i, stmt in enumerate(statements):
-        if stmt.kind != "TRANSACTION":
-            continue
-        lead = stmt.keywords[0]
-        if (i == 0 and lead in {"BEGIN", "START"}) or (
-            i == len(statements) - 1 and lead in {"COMMIT", "END"}
-        ):
-            continue
-        problems.append(Problem("transaction-control", path, stmt.line,
-                                f"{lead} in the middle of a migration file",
-                                "remove it: the runner applies the whole file in one "
-                                "transaction, so a partial COMMIT/ROLLBACK would leave it "
-                                "half-applied"))
-    outside = [s for s in statements if _non_transactional(s)]
-    if outside and len(statements) > 1:
-        stmt = outside[0]
-        problems.append(Problem("non-transactional-mixed", path, stmt.line,
-                                f"{' '.join(stmt.keywords[:3])} cannot run inside a "
-                                "transaction, and this file holds other statements",
-                                "move it into a migration file of its own (the runner runs a "
-                                "single-statement file of this kind outside a transaction)"))
-
-
-def executable_statements(sql_file: SqlFile) -> tuple[Statement, ...]:
-    """The statements the runner sends: a leading BEGIN / closing COMMIT are dropped."""
-    statements = list(sql_file.statements)
-    if statements and statements[0].kind == "TRANSACTION":
-        statements = statements[1:]
-    if statements and statements[-1].kind == "TRANSACTION":
-        statements = statements[:-1]
-    return tuple(statements)
-
-
-def needs_autocommit(sql_file: SqlFile) -> bool:
-    statements = executable_statements(sql_file)
-    return len(statements) == 1 and _non_transactional(statements[0])
-
-
-def _non_transactional(stmt: Statement) -> bool:
-    words = [w for w in stmt.keywords if w not in {"UNIQUE"}]
-    return any(tuple(words[: len(seq)]) == seq for seq in _NON_TRANSACTIONAL)
+    """The same reading of transaction control and non-transactional statements as the
+    runner's (``txmode``): what lint accepts, the runner runs."""
+    for found in txmode.problems(parsed.statements):
+        problems.append(Problem(found.code, path, found.statement.line, found.message,
+                                found.fix, found.statement.column))
 
 
 def _irreversible_marker(path: Path) -> Irreversible | None:

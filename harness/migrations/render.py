@@ -17,9 +17,9 @@ def lint_text(report: LintReport) -> str:
     for item in report.classifications:
         counts[item.category] += 1
     problems = report.migrations.problems
-    status = "FAIL" if problems else "PASS"
+    status = "ERROR" if report.bad_input else "FAIL" if problems else "PASS"
     lines.append(f"{status}: {len(report.classifications)} migration(s) in "
-                 f"{report.migrations.directory}, {len(problems)} pairing/parse problem(s); "
+                 f"{report.migrations.directory}, {len(problems)} pairing/syntax problem(s); "
                  + ", ".join(f"{n} {c.value}" for c, n in counts.items()))
     for problem in problems:
         lines.append(f"  ERROR {problem.where}: {problem.message}")
@@ -36,9 +36,10 @@ def lint_json(report: LintReport) -> dict[str, Any]:
     return {
         "directory": str(report.migrations.directory),
         "ok": report.ok,
+        "bad_input": report.bad_input,
         "problems": [
-            {"code": p.code, "file": str(p.path), "line": p.line, "message": p.message,
-             "fix": p.fix} for p in report.migrations.problems
+            {"code": p.code, "file": str(p.path), "line": p.line, "column": p.column,
+             "message": p.message, "fix": p.fix} for p in report.migrations.problems
         ],
         "migrations": [classification_json(c) for c in report.classifications],
     }
@@ -51,7 +52,8 @@ def classification_json(item: Classification) -> dict[str, Any]:
         "classification": item.category.value,
         "findings": [
             {"rule": f.rule, "category": f.category.value, "file": f.path, "line": f.line,
-             "object": f.obj, "message": f.message, "source": f.source}
+             "column": f.column, "object": f.obj, "message": f.message, "reason": f.reason,
+             "reference": f.reference, "source": f.source}
             for f in item.findings
         ],
     }
@@ -59,8 +61,11 @@ def classification_json(item: Classification) -> dict[str, Any]:
 
 def roundtrip_text(report: RoundTripReport) -> str:
     status = "PASS" if report.ok else "FAIL"
-    lines = [f"{status}: round trip of {len(report.results)} migration(s) on scratch database "
-             f"{report.database}"]
+    total = len(report.results) + len(report.forward_only) + len(report.not_run)
+    lines = [f"{status}: {total} migration(s): {len(report.results)} round-tripped, "
+             f"{len(report.forward_only)} applied forward only (--since), "
+             f"{len(report.not_run)} not run; scratch database {report.database} on "
+             f"{report.server}"]
     for result in report.results:
         took = sum(p.seconds for p in result.phases)
         lines.append(f"  {result.status.upper():<12} {result.name} "
@@ -79,7 +84,9 @@ def roundtrip_text(report: RoundTripReport) -> str:
 def roundtrip_json(report: RoundTripReport) -> dict[str, Any]:
     return {
         "database": report.database,
+        "server": report.server,
         "ok": report.ok,
+        "forward_only": list(report.forward_only),
         "not_run": list(report.not_run),
         "migrations": [
             {
@@ -102,4 +109,6 @@ def roundtrip_json(report: RoundTripReport) -> dict[str, Any]:
 
 def _finding_line(finding: Finding) -> str:
     origin = " (catalog diff)" if finding.source == "catalog" else ""
-    return f"    {finding.rule:<30} {finding.where}{origin}: {finding.message}"
+    reference = f" [{finding.reference}]" if finding.reference else ""
+    return (f"    {finding.rule:<30} {finding.where}{origin}: {finding.message}: "
+            f"{finding.reason}{reference}")

@@ -9,10 +9,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pglast import ast
+
 from harness.io.db.dump import dump_schema
 from harness.io.db.providers import PgDump, PostgresServer
 from harness.io.db.schema import Schema, SchemaComparison, Verdict, changes, compare
+from harness.io.db.server_info import server_info
 from harness.migrations.discovery import Migration, MigrationSet
+from harness.migrations.facts import read_facts
 from harness.migrations.rules import Category, Classification, classify, fold_catalog
 from harness.migrations.runner import (
     MigrationFailed,
@@ -21,7 +25,11 @@ from harness.migrations.runner import (
     apply_up,
 )
 
-_DML = frozenset({"INSERT", "UPDATE", "DELETE", "TRANSACTION", "SELECT", "WITH"})
+# Statements that change data (or nothing), never the schema: a file of only these may
+# leave the schema as it was.
+_NO_SCHEMA_CHANGE = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.SelectStmt,
+                     ast.TruncateStmt, ast.TransactionStmt, ast.VariableSetStmt,
+                     ast.ReindexStmt, ast.VacuumStmt)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class RoundTripReport:
     database: str
     results: tuple[RoundTrip, ...]
     not_run: tuple[str, ...] = field(default=())
+    server: str = ""  # which PostgreSQL: kind and version (ServerInfo.label)
+    forward_only: tuple[str, ...] = field(default=())  # applied up only (--since)
 
     @property
     def ok(self) -> bool:
@@ -92,6 +102,10 @@ class _Trip:
 
     def run(self, reapply: bool) -> None:
         migration = self.migration
+        # The database at hand answers what the file cannot (function volatility, ...).
+        self.classification = classify(migration.version, migration.name,
+                                       migration.forward.path, migration.forward.statements,
+                                       read_facts(self.dsn, migration))
         a = self.dump()
         self.step("up", apply_up, expect_listed=True)
         b = self.dump()
@@ -100,7 +114,8 @@ class _Trip:
         self.schema_changed = a.text() != b.text()
         if not self.schema_changed:
             if _data_only(migration):
-                self.notes.append("data-only migration: the schema is unchanged, as expected")
+                self.notes.append("data-only (or maintenance) migration: the schema is "
+                                  "unchanged, as expected")
             else:
                 self.failures.append("the forward file changed nothing in the schema (before "
                                      "== after up): is it applied to the right database?")
@@ -162,19 +177,22 @@ def roundtrip_directory(server: PostgresServer, migrations: MigrationSet, *,
     dsn = server.create_database(scratch, template=template)
     results: list[RoundTrip] = []
     not_run: list[str] = []
+    forward_only: list[str] = []
     try:
+        label = server_info(dsn, server.kind).label
         for migration in migrations.migrations:
             if results and not results[-1].ok:
                 not_run.append(migration.version)
                 continue
             if since is not None and migration.version <= since:
                 apply_up(dsn, migration)
+                forward_only.append(migration.version)
                 continue
             results.append(roundtrip_migration(dsn, migration, pg_dump))
     finally:
         if not keep:
             server.drop_database(scratch)
-    return RoundTripReport(scratch, tuple(results), tuple(not_run))
+    return RoundTripReport(scratch, tuple(results), tuple(not_run), label, tuple(forward_only))
 
 
 def worst(report: RoundTripReport) -> Category:
@@ -183,4 +201,4 @@ def worst(report: RoundTripReport) -> Category:
 
 
 def _data_only(migration: Migration) -> bool:
-    return all(s.kind in _DML for s in migration.forward.statements)
+    return all(isinstance(s.node, _NO_SCHEMA_CHANGE) for s in migration.forward.statements)

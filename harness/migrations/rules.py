@@ -1,16 +1,18 @@
-"""Backward-compatibility classification of a migration: each rule that fires names its id,
-the file and statement line; the migration's verdict is its worst finding. Pure."""
+"""Backward-compatibility classification of a migration: the rules (each with its squawk /
+Atlas reference and a one-line reason), the findings they produce and the verdict (the
+worst finding). The checks on the parse tree live in ``checks``. Pure."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from harness.io.db.schema import Change
-from harness.migrations.statements import Statement, Word
+from harness.migrations.checks import check_statements
+from harness.migrations.statements import Statement
+from harness.migrations.volatility import Facts
 
 
 class Category(StrEnum):
@@ -28,54 +30,90 @@ class Category(StrEnum):
 class Rule:
     id: str
     category: Category
-    summary: str
+    reason: str
     squawk: str = ""
     atlas: str = ""
 
+    @property
+    def reference(self) -> str:
+        """``squawk adding-field-with-default, Atlas PG302`` (empty when neither has one)."""
+        parts = [f"squawk {self.squawk}" if self.squawk else "",
+                 f"Atlas {self.atlas}" if self.atlas else ""]
+        return ", ".join(p for p in parts if p)
 
+
+B, R, N = Category.BREAKING, Category.RISKY, Category.NOTE
 _RULES = (
-    Rule("drop-table", Category.BREAKING, "DROP TABLE: code still reading it fails, data is gone",
+    Rule("drop-table", B, "code still reading the table fails, and its data is gone",
          "ban-drop-table", "DS102"),
-    Rule("drop-column", Category.BREAKING, "DROP COLUMN: old code selecting it fails",
+    Rule("drop-column", B, "old code selecting or inserting the column fails",
          "ban-drop-column", "DS103"),
-    Rule("drop-schema", Category.BREAKING, "DROP SCHEMA: every object in it is gone", "",
-         "DS101"),
-    Rule("drop-view", Category.BREAKING, "DROP VIEW: old code reading it fails"),
-    Rule("rename-table", Category.BREAKING, "table renamed (or moved to another schema): old "
-         "code uses the old name", "renaming-table", "BC101"),
-    Rule("rename-column", Category.BREAKING, "column renamed: old code uses the old name",
-         "renaming-column", "BC102"),
-    Rule("change-column-type", Category.BREAKING, "column type changed: old code may send or "
-         "expect the old type; most changes rewrite the table under an exclusive lock",
-         "changing-column-type", "PG301"),
-    Rule("set-not-null", Category.BREAKING, "SET NOT NULL: old writers leaving it NULL fail; "
-         "fails outright if a NULL is already stored; scans under an exclusive lock",
-         "adding-not-nullable-field", "MF104 / PG303"),
-    Rule("add-required-column", Category.BREAKING, "ADD COLUMN ... NOT NULL without a default: "
-         "old inserts do not set it and fail", "adding-required-field", "MF103"),
-    Rule("drop-not-null", Category.BREAKING, "DROP NOT NULL: old readers may not expect NULL",
-         "ban-drop-not-null", ""),
-    Rule("truncate", Category.BREAKING, "TRUNCATE: every row of the table is removed",
-         "ban-truncate-cascade (CASCADE only)", ""),
-    Rule("delete-without-where", Category.BREAKING, "DELETE without WHERE: every row removed"),
-    Rule("update-without-where", Category.RISKY, "UPDATE without WHERE: rewrites every row, "
-         "result depends on the data"),
-    Rule("unique-on-existing-columns", Category.RISKY, "unique index or constraint on an "
-         "existing table: fails if duplicates exist", "disallowed-unique-constraint", "MF101"),
-    Rule("create-index-not-concurrently", Category.RISKY, "CREATE INDEX without CONCURRENTLY "
-         "on an existing table: blocks writes while it builds",
-         "require-concurrent-index-creation", "PG101"),
-    Rule("drop-index-not-concurrently", Category.RISKY, "DROP INDEX without CONCURRENTLY: "
-         "takes an exclusive lock", "require-concurrent-index-deletion", "PG102"),
-    Rule("add-foreign-key-validated", Category.RISKY, "FOREIGN KEY added without NOT VALID: "
-         "scans both tables under lock", "adding-foreign-key-constraint", "PG306"),
-    Rule("add-check-validated", Category.RISKY, "CHECK added without NOT VALID: scans the "
-         "table under lock, fails if a row violates it", "constraint-missing-not-valid",
-         "PG305"),
-    Rule("do-block", Category.RISKY, "DO block: DDL inside it is invisible to the linter; "
-         "the round trip's catalog diff is what judges it"),
-    Rule("transaction-control", Category.NOTE, "BEGIN/COMMIT in the file: skipped, the runner "
-         "wraps each file in one transaction itself", "transaction-nesting", "TX201"),
+    Rule("drop-schema", B, "every object in the schema is gone", "ban-drop-schema", "DS101"),
+    Rule("drop-view", B, "old code reading the view fails", "ban-drop-view"),
+    Rule("rename-table", B, "old code uses the old name (or schema)", "renaming-table",
+         "BC101"),
+    Rule("rename-column", B, "old code uses the old column name", "renaming-column", "BC102"),
+    Rule("rename-enum-value", B, "old code writing the old value fails"),
+    Rule("change-column-type", B, "old code may send or expect the old type; most type "
+         "changes rewrite the table under an ACCESS EXCLUSIVE lock", "changing-column-type",
+         "PG301"),
+    Rule("add-required-column", B, "NOT NULL without a default: inserts by old code, which "
+         "does not set the column, fail", "adding-required-field", "MF103"),
+    Rule("truncate", B, "every row of the table is removed", "ban-truncate-cascade"),
+    Rule("delete-without-where", B, "every row of the table is removed"),
+    Rule("set-not-null", R, "fails if a NULL is already stored and scans the whole table "
+         "under an ACCESS EXCLUSIVE lock; old writers leaving it NULL then fail "
+         "(add a NOT VALID CHECK (col IS NOT NULL), validate it, then SET NOT NULL)",
+         "adding-not-nullable-field", "MF104, PG303"),
+    Rule("update-without-where", R, "rewrites every row; the result depends on the data"),
+    Rule("unique-on-existing-columns", R, "fails if duplicates exist; builds the index under a "
+         "lock that blocks writes", "disallowed-unique-constraint", "MF101, PG105"),
+    Rule("create-index-not-concurrently", R, "blocks writes to the table while the index "
+         "builds (use CREATE INDEX CONCURRENTLY)", "require-concurrent-index-creation",
+         "PG101"),
+    Rule("drop-index-not-concurrently", R, "takes an ACCESS EXCLUSIVE lock on the table "
+         "(use DROP INDEX CONCURRENTLY)", "require-concurrent-index-deletion", "PG102"),
+    Rule("reindex-not-concurrently", R, "blocks writes (and reads using the index) while it "
+         "rebuilds (use REINDEX ... CONCURRENTLY)", "require-concurrent-reindex"),
+    Rule("add-foreign-key-validated", R, "scans the table under a SHARE ROW EXCLUSIVE lock "
+         "on both tables (add it NOT VALID, validate in a later migration)",
+         "adding-foreign-key-constraint", "PG306"),
+    Rule("add-check-validated", R, "scans the table under an ACCESS EXCLUSIVE lock and fails "
+         "if a row violates it (add it NOT VALID, validate in a later migration)",
+         "constraint-missing-not-valid", "PG305"),
+    Rule("validate-in-same-transaction", R, "the constraint was added NOT VALID in this file: "
+         "validating it in the same transaction keeps the ADD's ACCESS EXCLUSIVE lock "
+         "through the validating scan (validate in a later migration)",
+         "constraint-missing-not-valid", "PG305, PG306"),
+    Rule("add-column-volatile-default", R, "a volatile default is evaluated per row: the "
+         "table is rewritten under an ACCESS EXCLUSIVE lock (add the column without it, "
+         "backfill in batches, then SET DEFAULT)", "adding-field-with-default", "PG302"),
+    Rule("add-column-default-unknown", R, "the default calls a function whose volatility "
+         "is unknown without a database; if it is volatile the table is rewritten "
+         "(the round trip asks pg_proc)", "adding-field-with-default", "PG302"),
+    Rule("add-column-generated-stored", R, "a STORED generated column is computed for every "
+         "row: the table is rewritten under an ACCESS EXCLUSIVE lock",
+         "adding-field-with-default", "PG309"),
+    Rule("add-column-identity", R, "an identity column is filled for every row: the table "
+         "is rewritten under an ACCESS EXCLUSIVE lock", "adding-serial-primary-key-field",
+         "PG310"),
+    Rule("attach-partition", R, "scans the attached table to check the partition bound "
+         "(unless a matching CHECK exists) under an ACCESS EXCLUSIVE lock on it"),
+    Rule("detach-partition-not-concurrently", R, "takes an ACCESS EXCLUSIVE lock on the "
+         "parent (use DETACH PARTITION ... CONCURRENTLY); its rows leave the parent",
+         "require-concurrent-partition-detach"),
+    Rule("concurrent-index-on-partitioned-table", R, "PostgreSQL refuses CREATE INDEX "
+         "CONCURRENTLY on a partitioned table: the migration fails (index each partition "
+         "CONCURRENTLY, then CREATE INDEX ON ONLY the parent and ATTACH each)"),
+    Rule("enum-value-used-in-same-file", R, "a value added by ALTER TYPE ... ADD VALUE "
+         "cannot be used before that transaction commits (\"unsafe use of new value\"): "
+         "the file fails (add the value in its own migration)", "ban-add-enum-value"),
+    Rule("do-block", R, "DDL inside a DO block is invisible to a parser; the round trip's "
+         "catalog diff judges it"),
+    Rule("drop-not-null", N, "metadata only, old code keeps working; old readers may now "
+         "see NULLs", "ban-drop-not-null"),
+    Rule("transaction-control", N, "the wrapping BEGIN/COMMIT is skipped: the runner wraps "
+         "the file in one transaction itself", "transaction-nesting", "TX201"),
 )
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
 
@@ -100,11 +138,22 @@ class Finding:
     line: int | None
     obj: str
     message: str
-    source: str = "static"  # static (from the SQL text) | catalog (from the round trip)
+    source: str = "static"  # static (from the parse tree) | catalog (from the round trip)
+    column: int | None = None
 
     @property
     def where(self) -> str:
-        return f"{self.path}:{self.line}" if self.line else self.path
+        if not self.line:
+            return self.path
+        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
+
+    @property
+    def reason(self) -> str:
+        return RULES[self.rule].reason
+
+    @property
+    def reference(self) -> str:
+        return RULES[self.rule].reference
 
 
 @dataclass(frozen=True)
@@ -115,10 +164,20 @@ class Classification:
     findings: tuple[Finding, ...]
 
 
-def classify(version: str, name: str, path: Path | str,
-             statements: Sequence[Statement]) -> Classification:
-    """Classify one forward file from its statements."""
-    findings = tuple(check_statements(str(path), statements))
+def finding(rule_id: str, path: str, stmt: Statement | None, obj: str,
+            detail: str = "") -> Finding:
+    """A finding of ``rule_id`` at ``stmt``; ``detail`` says what exactly (object, value)."""
+    rule = RULES[rule_id]
+    return Finding(rule.id, rule.category, path, stmt.line if stmt else None, obj,
+                   detail or rule.id, column=stmt.column if stmt else None)
+
+
+def classify(version: str, name: str, path: Path | str, statements: Sequence[Statement],
+             facts: Facts | None = None) -> Classification:
+    """Classify one forward file from its statements (``facts``: what a database or the
+    earlier migrations of the directory tell, e.g. function volatility)."""
+    findings = tuple(finding(hit.rule, str(path), hit.statement, hit.obj, hit.detail)
+                     for hit in check_statements(statements, facts or Facts()))
     return Classification(version, name, verdict(findings), findings)
 
 
@@ -133,249 +192,21 @@ def fold_catalog(result: Classification, changes: Sequence[Change],
 
     A catalog finding is attributed to the file's DO block when there is exactly one."""
     explained = {(f.rule, f.obj) for f in result.findings}
-    do_lines = [s.line for s in statements if s.kind == "DO"]
-    line = do_lines[0] if len(do_lines) == 1 else None
+    dropped_schemas = {f.obj for f in result.findings if f.rule == "drop-schema"}
+    do_blocks = [s for s in statements if s.kind == "DoStmt"]
+    block = do_blocks[0] if len(do_blocks) == 1 else None
     path = result.findings[0].path if result.findings else result.name
     added: list[Finding] = []
     for change in changes:
         rule_id, covered_by = _CHANGE_RULE[change.kind]
         obj = _unqualified(change.obj)
-        if any((r, obj) in explained for r in covered_by):
+        if (any((r, obj) in explained for r in covered_by)
+                or change.obj.split(".", 1)[0] in dropped_schemas):
             continue
-        rule = RULES[rule_id]
-        added.append(Finding(rule.id, rule.category, path, line, obj,
-                             f"catalog diff: {change.detail}", source="catalog"))
+        added.append(replace(finding(rule_id, path, block, obj, f"catalog diff: {change.detail}"),
+                             source="catalog"))
     findings = result.findings + tuple(added)
     return replace(result, findings=findings, category=verdict(findings))
-
-
-def check_statements(path: str, statements: Sequence[Statement]) -> Iterator[Finding]:
-    created: set[str] = set()
-    for stmt in statements:
-        yield from _check(path, stmt, created)
-
-
-def _finding(rule_id: str, path: str, stmt: Statement, obj: str, detail: str = "") -> Finding:
-    rule = RULES[rule_id]
-    message = rule.summary if not detail else f"{detail}: {rule.summary}"
-    return Finding(rule.id, rule.category, path, stmt.line, obj, message)
-
-
-def _check(path: str, stmt: Statement, created: set[str]) -> Iterator[Finding]:
-    words = list(stmt.words)
-    kind = stmt.kind
-    if kind == "CREATE TABLE":
-        name = _name_after(words, 2, skip={"IF", "NOT", "EXISTS"})
-        if name:
-            created.add(name)
-    elif kind == "TRANSACTION":
-        yield _finding("transaction-control", path, stmt, "")
-    elif kind == "DO":
-        yield _finding("do-block", path, stmt, "")
-    elif kind == "ALTER TABLE":
-        yield from _alter_table(path, stmt, words, created)
-    elif kind in {"DROP TABLE", "DROP SCHEMA", "DROP VIEW", "DROP MATERIALIZED VIEW"}:
-        rule = {"DROP TABLE": "drop-table", "DROP SCHEMA": "drop-schema"}.get(kind, "drop-view")
-        start = 3 if kind == "DROP MATERIALIZED VIEW" else 2
-        for name in _name_list(words, start):
-            if name not in created:
-                yield _finding(rule, path, stmt, name, f"{kind} {name}")
-    elif kind == "CREATE INDEX":
-        yield from _create_index(path, stmt, words, created)
-    elif kind == "DROP INDEX" and "CONCURRENTLY" not in stmt.keywords[:3]:
-        yield _finding("drop-index-not-concurrently", path, stmt,
-                       ", ".join(_name_list(words, 2, skip={"CONCURRENTLY"})))
-    elif kind == "TRUNCATE":
-        yield _finding("truncate", path, stmt, ", ".join(_name_list(words, 1,
-                                                                    skip={"TABLE", "ONLY"})))
-    elif kind in {"DELETE", "UPDATE"} and not _has_top_level(words, "WHERE"):
-        start = 2 if kind == "DELETE" else 1
-        name = _name_after(words, start, skip={"ONLY"})
-        yield _finding(f"{kind.lower()}-without-where", path, stmt, name, f"{kind} {name}")
-
-
-def _alter_table(path: str, stmt: Statement, words: list[Word],
-                 created: set[str]) -> Iterator[Finding]:
-    i = 2
-    while i < len(words) and words[i].up in {"IF", "EXISTS", "ONLY"}:
-        i += 1
-    table, i = _read_name(words, i)
-    if i < len(words) and words[i].up == "*":
-        i += 1
-    if not table or table in created:
-        return
-    for action in _split_top_level(words[i:]):
-        yield from _alter_action(path, stmt, table, action)
-
-
-def _alter_action(path: str, stmt: Statement, table: str,
-                  action: list[Word]) -> Iterator[Finding]:
-    ups = [w.up for w in action]
-    if not ups:
-        return
-    head = ups[0]
-    if head == "RENAME":
-        if len(ups) > 1 and ups[1] == "TO":
-            new, _ = _read_name(action, 2)
-            yield _finding("rename-table", path, stmt, table, f"{table} -> {new}")
-        elif len(ups) > 1 and ups[1] != "CONSTRAINT":
-            column, _ = _read_name(action, 2 if ups[1] == "COLUMN" else 1)
-            yield _finding("rename-column", path, stmt, f"{table}.{column}",
-                           f"column {table}.{column}")
-    elif head == "SET" and len(ups) > 1 and ups[1] == "SCHEMA":
-        yield _finding("rename-table", path, stmt, table, f"{table} moved to another schema")
-    elif head == "DROP" and len(ups) > 1 and ups[1] != "CONSTRAINT":
-        j = 2 if ups[1] == "COLUMN" else 1
-        while j < len(ups) and ups[j] in {"IF", "EXISTS"}:
-            j += 1
-        column, _ = _read_name(action, j)
-        yield _finding("drop-column", path, stmt, f"{table}.{column}", f"column {table}.{column}")
-    elif head == "ALTER":
-        yield from _alter_column(path, stmt, table, action)
-    elif head == "ADD":
-        yield from _add(path, stmt, table, action)
-
-
-def _alter_column(path: str, stmt: Statement, table: str,
-                  action: list[Word]) -> Iterator[Finding]:
-    ups = [w.up for w in action]
-    if len(ups) > 1 and ups[1] == "CONSTRAINT":
-        return
-    column, j = _read_name(action, 2 if len(ups) > 1 and ups[1] == "COLUMN" else 1)
-    obj = f"{table}.{column}"
-    rest = ups[j:]
-    if rest[:1] == ["TYPE"] or rest[:3] == ["SET", "DATA", "TYPE"]:
-        yield _finding("change-column-type", path, stmt, obj, f"column {obj}")
-    elif rest[:3] == ["SET", "NOT", "NULL"]:
-        yield _finding("set-not-null", path, stmt, obj, f"column {obj}")
-    elif rest[:3] == ["DROP", "NOT", "NULL"]:
-        yield _finding("drop-not-null", path, stmt, obj, f"column {obj}")
-
-
-def _add(path: str, stmt: Statement, table: str, action: list[Word]) -> Iterator[Finding]:
-    ups = [w.up for w in action]
-    j = 1
-    if len(ups) > 1 and ups[1] == "CONSTRAINT":
-        _, j = _read_name(action, 2)
-    kind = ups[j] if j < len(ups) else ""
-    if kind in {"UNIQUE", "PRIMARY"} and "USING" not in ups:
-        yield _finding("unique-on-existing-columns", path, stmt, table, f"{kind} on {table}")
-        return
-    if kind == "FOREIGN" or (kind not in {"CHECK"} and "REFERENCES" in ups and j > 1):
-        if "VALID" not in ups:
-            yield _finding("add-foreign-key-validated", path, stmt, table, f"on {table}")
-        return
-    if kind == "CHECK":
-        if "VALID" not in ups:
-            yield _finding("add-check-validated", path, stmt, table, f"on {table}")
-        return
-    if kind in {"EXCLUDE"} or j > 1:
-        return
-    j = 2 if len(ups) > 1 and ups[1] == "COLUMN" else 1
-    while j < len(ups) and ups[j] in {"IF", "NOT", "EXISTS"}:
-        j += 1
-    column, j = _read_name(action, j)
-    tail = ups[j:]
-    obj = f"{table}.{column}"
-    not_null = _pairs(tail, "NOT", "NULL") or _pairs(tail, "PRIMARY", "KEY")
-    has_default = "DEFAULT" in tail or "GENERATED" in tail or any(
-        t in {"SERIAL", "BIGSERIAL", "SMALLSERIAL"} for t in tail)
-    if not_null and not has_default:
-        yield _finding("add-required-column", path, stmt, obj, f"column {obj}")
-    if "UNIQUE" in tail or _pairs(tail, "PRIMARY", "KEY"):
-        yield _finding("unique-on-existing-columns", path, stmt, obj, f"column {obj}")
-    if "REFERENCES" in tail:
-        yield _finding("add-foreign-key-validated", path, stmt, obj, f"column {obj}")
-
-
-def _create_index(path: str, stmt: Statement, words: list[Word],
-                  created: set[str]) -> Iterator[Finding]:
-    ups = [w.up for w in words]
-    try:
-        on = ups.index("ON")
-    except ValueError:
-        return
-    j = on + 1
-    if j < len(ups) and ups[j] == "ONLY":
-        j += 1
-    table, _ = _read_name(words, j)
-    if table in created:
-        return
-    if "CONCURRENTLY" not in ups[:on]:
-        yield _finding("create-index-not-concurrently", path, stmt, table, f"index on {table}")
-    if ups[1] == "UNIQUE":
-        yield _finding("unique-on-existing-columns", path, stmt, table, f"unique index on {table}")
-
-
-def _read_name(words: Sequence[Word], i: int) -> tuple[str, int]:
-    """Read a possibly schema-qualified name at ``i``; return its last part (lower-cased
-    unless quoted) and the index after it."""
-    parts: list[str] = []
-    while i < len(words):
-        word = words[i]
-        if word.kind not in {"word", "quoted"}:
-            break
-        parts.append(word.name)
-        i += 1
-        if i < len(words) and words[i].up == ".":
-            i += 1
-            continue
-        break
-    return (parts[-1] if parts else ""), i
-
-
-def _name_after(words: Sequence[Word], i: int, skip: set[str]) -> str:
-    while i < len(words) and words[i].up in skip:
-        i += 1
-    return _read_name(words, i)[0]
-
-
-def _name_list(words: Sequence[Word], i: int, skip: set[str] | None = None) -> list[str]:
-    skip = (skip or set()) | {"IF", "EXISTS"}
-    while i < len(words) and words[i].up in skip:
-        i += 1
-    names: list[str] = []
-    while i < len(words):
-        name, i = _read_name(words, i)
-        if not name:
-            break
-        names.append(name)
-        if i < len(words) and words[i].up == ",":
-            i += 1
-            continue
-        break
-    return names
-
-
-def _with_depth(words: Sequence[Word]) -> Iterator[tuple[Word, int]]:
-    """Each word with its parenthesis depth (0 = top level of the statement)."""
-    depth = 0
-    for word in words:
-        if word.up == "(":
-            depth += 1
-        elif word.up == ")":
-            depth -= 1
-        yield word, depth
-
-
-def _split_top_level(words: Sequence[Word]) -> list[list[Word]]:
-    """Split ALTER TABLE actions at commas outside parentheses."""
-    actions: list[list[Word]] = [[]]
-    for word, depth in _with_depth(words):
-        if word.up == "," and depth == 0:
-            actions.append([])
-        elif word.up != ";":
-            actions[-1].append(word)
-    return [a for a in actions if a]
-
-
-def _has_top_level(words: Sequence[Word], keyword: str) -> bool:
-    return any(depth == 0 and word.kind == "word" and word.up == keyword
-               for word, depth in _with_depth(words))
-
-
-def _pairs(ups: Sequence[str], first: str, second: str) -> bool:
-    return any(a == first and b == second for a, b in itertools.pairwise(ups))
 
 
 def _unqualified(obj: str) -> str:

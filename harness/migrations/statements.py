@@ -1,105 +1,96 @@
-"""Split a migration file into statements with their line numbers, and reduce each statement
-to the words a rule needs (sqlparse lexes; string and dollar-quoted bodies stay opaque)."""
+"""Split a migration file into statements with PostgreSQL's own parser (pglast, i.e.
+libpg_query, the parser squawk is built on): each statement keeps its text, its line and
+column and its parse tree; text PostgreSQL would reject is a syntax error at line:column."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
-from sqlparse import tokens as T
-from sqlparse.engine import FilterStack
+from pglast import ast
+from pglast import parse_sql as pg_parse
+from pglast.enums import TransactionStmtKind
+from pglast.parser import ParseError
 
-_TRANSACTION_WORDS = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
-                                "RELEASE", "ABORT"})
-
-
-@dataclass(frozen=True)
-class Word:
-    """One significant token: ``up`` is its upper-cased text for keyword matching; a quoted
-    identifier keeps its exact name in ``name``."""
-
-    up: str
-    name: str
-    kind: str  # word | quoted | punct | literal | other
+_OPENING = {TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START}
+_CLOSING = {TransactionStmtKind.TRANS_STMT_COMMIT}
 
 
 @dataclass(frozen=True)
 class Statement:
+    """One statement: its exact text, where it starts (1-based) and its parse tree."""
+
     text: str
     line: int
-    words: tuple[Word, ...]
-
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        return tuple(w.up for w in self.words)
+    column: int
+    node: ast.Node
 
     @property
     def kind(self) -> str:
-        """The leading keywords that say what the statement is (e.g. ``ALTER TABLE``)."""
-        lead = [w.up for w in self.words[:3] if w.kind == "word"]
-        if not lead:
-            return ""
-        if lead[0] in _TRANSACTION_WORDS:
-            return "TRANSACTION"
-        if lead[0] in {"CREATE", "DROP", "ALTER"} and len(lead) > 1:
-            if lead[1] == "UNIQUE" and len(lead) > 2:
-                return f"{lead[0]} {lead[2]}"
-            if lead[1] in {"OR", "MATERIALIZED"}:
-                return " ".join(lead[:3]) if len(lead) > 2 else lead[0]
-            return f"{lead[0]} {lead[1]}"
-        return lead[0]
+        """The parse-tree node's name, e.g. ``AlterTableStmt``, ``IndexStmt``, ``DoStmt``."""
+        return type(self.node).__name__
+
+    @property
+    def opens_transaction(self) -> bool:
+        return isinstance(self.node, ast.TransactionStmt) and self.node.kind in _OPENING
+
+    @property
+    def closes_transaction(self) -> bool:
+        return isinstance(self.node, ast.TransactionStmt) and self.node.kind in _CLOSING
 
 
 @dataclass(frozen=True)
-class ParseProblem:
+class SyntaxProblem:
+    """What PostgreSQL's parser said, and where (1-based line and column)."""
+
     line: int
+    column: int
     message: str
 
 
 @dataclass(frozen=True)
 class ParsedSql:
     statements: tuple[Statement, ...]
-    problems: tuple[ParseProblem, ...]
+    problems: tuple[SyntaxProblem, ...]
+
+
+class _Positions:
+    """Character offset -> (line, column), both 1-based."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return index + 1, offset - self._starts[index] + 1
 
 
 def parse_sql(text: str) -> ParsedSql:
-    """Statements of ``text`` in order, each with the 1-based line of its first token, plus
-    the lexing problems found (unterminated quotes or dollar-quoted bodies)."""
-    statements: list[Statement] = []
-    problems: list[ParseProblem] = []
-    line = 1
-    for raw in FilterStack().run(text):  # type: ignore[no-untyped-call]
-        chunk = str(raw)
-        words: list[Word] = []
-        first_line: int | None = None
-        offset_line = line
-        for token in raw.flatten():
-            value = token.value
-            if token.ttype in T.Comment or token.is_whitespace:
-                offset_line += value.count("\n")
-                continue
-            if first_line is None:
-                first_line = offset_line
-            if token.ttype in T.Error and all(p.line != offset_line for p in problems):
-                problems.append(ParseProblem(offset_line, f"cannot read {value!r} here: an "
-                                             "unterminated quote or dollar-quoted body?"))
-            words.extend(_words(token.ttype, value))
-            offset_line += value.count("\n")
-        line += chunk.count("\n")
-        if first_line is None or all(w.up == ";" for w in words):
+    """The statements of ``text`` in order, or the syntax error that stops PostgreSQL from
+    reading it (the file is then not split at all: nothing of it would run)."""
+    positions = _Positions(text)
+    try:
+        raw = pg_parse(text)
+    except ParseError as exc:
+        message, offset = str(exc.args[0]), int(exc.args[1]) if len(exc.args) > 1 else 0
+        line, column = positions.at(max(0, min(offset, len(text))))
+        return ParsedSql((), (SyntaxProblem(line, column, message),))
+    statements = []
+    for item in raw:
+        if item.stmt is None:
             continue
-        statements.append(Statement(chunk.strip(), first_line, tuple(words)))
-    return ParsedSql(tuple(statements), tuple(problems))
+        start = item.stmt_location or 0
+        length = item.stmt_len or len(text) - start
+        line, column = positions.at(start)
+        statements.append(Statement(text[start:start + length].strip(), line, column,
+                                    item.stmt))
+    return ParsedSql(tuple(statements), ())
 
 
-def _words(ttype: object, value: str) -> list[Word]:
-    if ttype in T.Literal.String.Symbol or (value.startswith('"') and value.endswith('"')
-                                            and len(value) > 1):
-        return [Word(value.upper(), value[1:-1].replace('""', '"'), "quoted")]
-    if ttype in T.Literal:
-        return [Word(value.upper(), value, "literal")]
-    if ttype in T.Punctuation or ttype in T.Operator:
-        return [Word(value, value, "punct")]
-    if ttype in T.Keyword or ttype in T.Name:
-        # sqlparse lexes "IF EXISTS", "NOT NULL", "ORDER BY" as one keyword.
-        return [Word(part.upper(), part.lower(), "word") for part in value.split()]
-    return [Word(value.upper(), value, "other")]
+def unwrapped(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+    """``statements`` without one wrapping ``BEGIN`` ... ``COMMIT`` pair (the runner wraps
+    each file itself); any other transaction control stays for the checks to report."""
+    if (len(statements) >= 2 and statements[0].opens_transaction
+            and statements[-1].closes_transaction):
+        return statements[1:-1]
+    return statements

@@ -9,8 +9,9 @@ import psycopg
 from psycopg import sql
 
 from harness.errors import HarnessError
+from harness.io.db.conninfo import for_command_line
 from harness.io.db.dump import BOOKKEEPING_TABLES
-from harness.io.db.providers import PgDump, for_command_line
+from harness.io.db.pg_dump import PgDump
 from harness.redact import mask_dsn
 
 _TIMEOUT_S = 300

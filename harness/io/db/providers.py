@@ -5,14 +5,9 @@ that is new enough for that server."""
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
-import re
-import shutil
 import subprocess
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -20,20 +15,16 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from harness.errors import ConfigError, HarnessError
+from harness.io.db.pg_dump import PgDump, find_pg_dump, pg_dump_candidates, pg_dump_major
 from harness.redact import mask_dsn
 
-_VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+# The pg_dump finder lives in pg_dump.py (no psycopg there, for the fast `schema diff`).
+__all__ = ["PgDump", "PostgresServer", "find_pg_dump", "open_postgres", "pg_dump_candidates",
+           "pg_dump_major"]
+
 _DOCKER_IMAGE = "postgres:16-alpine"
 _CONNECT_TIMEOUT_S = 10
 _FILE_COPY_FROM_BYTES = 32 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class PgDump:
-    """A ``pg_dump`` binary and its major version."""
-
-    path: str
-    major: int
 
 
 class PostgresServer:
@@ -239,18 +230,6 @@ def with_dbname(dsn: str, dbname: str) -> str:
     return make_conninfo(dsn, dbname=dbname)
 
 
-def for_command_line(dsn: str) -> tuple[str, dict[str, str]]:
-    """``dsn`` without its password, for a libpq tool's argv, and the environment to run the
-    tool with, carrying the password as PGPASSWORD: anyone on the machine can read a
-    process's arguments (ps), never its environment."""
-    params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
-    password = params.pop("password", None)
-    env = dict(os.environ)
-    if password is not None:
-        env["PGPASSWORD"] = password
-    return make_conninfo("", **params), env
-
-
 def dbname_of(dsn: str) -> str:
     """The database a DSN points at (libpq defaults it to the user name)."""
     params = conninfo_to_dict(dsn)
@@ -273,79 +252,3 @@ def server_major(dsn: str) -> int:
     return int(row[0]) // 10000
 
 
-@functools.cache
-def pg_dump_major(path: str) -> int:
-    """Major version of the ``pg_dump`` at ``path`` (ConfigError when it does not run);
-    asked once per path and process."""
-    try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
-                             check=True).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ConfigError(f"pg_dump at {path} does not run: {exc}", where=path,
-                          fix="point pg_dump_path at a working pg_dump binary") from exc
-    match = _VERSION.search(out)
-    if match is None:
-        raise ConfigError(f"cannot read a version from {out.strip()!r}", where=path,
-                          fix="point pg_dump_path at a PostgreSQL pg_dump binary")
-    return int(match[1])
-
-
-def pg_dump_candidates() -> list[str]:
-    """Where to look, in order: PATH, Debian's versioned installs, the pgserver bundle."""
-    found: list[str] = []
-    on_path = shutil.which("pg_dump")
-    if on_path:
-        found.append(on_path)
-    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"),
-                    key=lambda p: _int_or_zero(p.parent.parent.name), reverse=True)
-    found.extend(str(p) for p in debian)
-    with contextlib.suppress(ImportError):
-        from pgserver._commands import POSTGRES_BIN_PATH
-
-        bundled = Path(POSTGRES_BIN_PATH) / "pg_dump"
-        if bundled.exists():
-            found.append(str(bundled))
-    unique: list[str] = []
-    for path in found:
-        if Path(path).resolve() not in {Path(u).resolve() for u in unique}:
-            unique.append(path)
-    return unique
-
-
-def find_pg_dump(
-    server: int, *, configured: str | None = None, candidates: list[str] | None = None
-) -> PgDump:
-    """The first ``pg_dump`` whose major version is >= ``server``.
-
-    A configured path is the only one tried (the operator asked for it): too old is an error.
-    """
-    if configured is not None:
-        major = pg_dump_major(configured)
-        if major < server:
-            raise ConfigError(
-                f"configured pg_dump is version {major}, older than the server's {server}",
-                where=configured,
-                fix=f"configure a pg_dump {server} or newer, or drop the setting so the harness "
-                    "searches PATH and the pgserver bundle",
-            )
-        return PgDump(configured, major)
-    seen: list[str] = []
-    for path in pg_dump_candidates() if candidates is None else candidates:
-        try:
-            major = pg_dump_major(path)
-        except ConfigError:
-            continue
-        if major >= server:
-            return PgDump(path, major)
-        seen.append(f"{path} (version {major})")
-    found = ", ".join(seen) if seen else "none at all"
-    raise ConfigError(
-        f"no pg_dump new enough for a version {server} server; found: {found}",
-        where="pg_dump search (PATH, /usr/lib/postgresql/*/bin, pgserver bundle)",
-        fix=f"install pg_dump {server} or newer (e.g. postgresql-client-{server}) and put it "
-            "on PATH, or pass its path as pg_dump_path",
-    )
-
-
-def _int_or_zero(text: str) -> int:
-    return int(text) if text.isdigit() else 0

@@ -1,0 +1,42 @@
+"""`harness migrations lint` and `harness schema diff` start without the heavy machinery:
+no pytest, boto3, moto or sim, and not even a database driver (psycopg). Checked in a fresh
+interpreter through the real entry point (sys.modules after the command ran)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.io.db.providers import PostgresServer
+
+FIXTURES = Path(__file__).parent / "fixtures" / "migrations"
+HEAVY = ("pytest", "_pytest", "pytest_bdd", "boto3", "botocore", "moto", "psycopg",
+         "harness.backend", "harness.world")
+PROBE = """
+import json, sys
+from harness.cli.main import main
+code = main(sys.argv[1:])
+heavy = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in {heavy!r}))
+print(json.dumps({{"code": code, "heavy": heavy}}))
+"""
+
+
+def run_probe(*argv: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_lint_imports_nothing_heavy() -> None:
+    result = run_probe("migrations", "lint", str(FIXTURES / "app"))
+    assert result == {"code": 0, "heavy": []}
+
+
+def test_schema_diff_imports_nothing_heavy(postgres: PostgresServer) -> None:
+    dsn = postgres.dsn("postgres")
+    result = run_probe("schema", "diff", dsn, dsn)
+    assert result == {"code": 0, "heavy": []}
