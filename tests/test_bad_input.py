@@ -277,12 +277,12 @@ def migrations(tmp: Path, files: dict[str, bytes]) -> str:
 
 CASES += [
     ("lint-empty-directory", lambda tmp: Case(["migrations", "lint", migrations(tmp, {})], 2,
-                                              ("migrations", "no migration file"))),
+                                              ("migrations", "holds no .sql file"))),
     ("lint-missing-directory", lambda tmp: Case(["migrations", "lint", str(tmp / "nope")], 2,
                                                 ("nope",))),
     ("lint-not-utf8", lambda tmp: Case(["migrations", "lint", migrations(tmp, {
         "20260101000000_a.sql": b"CREATE TABLE \xff (id int);",
-        "20260101000000_a.down.sql": b"DROP TABLE x;"})], 1, ("20260101000000_a.sql", "UTF-8"))),
+        "20260101000000_a.down.sql": b"DROP TABLE x;"})], 2, ("20260101000000_a.sql", "UTF-8"))),
     ("lint-bad-pattern", lambda tmp: Case(["migrations", "lint", migrations(tmp, {}),
                                            "--forward-pattern", "(unclosed"], 2,
                                           ("forward",))),
@@ -302,7 +302,7 @@ CASES += [
         ["schema", "diff", f"postgresql://app:{SECRET}@127.0.0.1:1/a",
          "postgresql://app@127.0.0.1:1/b"], 2, ("cannot connect",), absent=(SECRET,))),
     ("schema-diff-not-a-dsn", lambda tmp: Case(["schema", "diff", "not a dsn", "x=y"], 2,
-                                               ("cannot connect",))),
+                                               ("not a dsn", "cannot read the connection"))),
 ]
 
 
