@@ -11,23 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness.cli.options import whole_number
 from harness.errors import ConfigError
 from harness.report.browser import BrowserError, find_browser, screenshot_run
 from harness.report.history import HISTORY_FILE, load_history, trend_columns
 from harness.rto import RTO_NAMES
 
 _VERDICT_STYLE = {"pass": "green", "fail": "red", "incomplete": "yellow"}
-
-
-def _count(text: str) -> int:
-    """argparse type: a whole number >= 0 (0 = all)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative: give N >= 0 (0 = every drill)")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +27,8 @@ def register(subparsers: Any) -> None:
         description="Print one row per drill from REPORTS/history.jsonl, oldest first.")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="reports folder holding history.jsonl (default: reports)")
-    parser.add_argument("--last", type=_count, default=0, metavar="N",
+    parser.add_argument("--last", type=whole_number(0, "a number of drills (0 = all)"), default=0,
+                        metavar="N",
                         help="only the N most recent drills")
     parser.set_defaults(handler=run_history)
 

@@ -13,6 +13,7 @@ from harness.backend.registry import open_backend
 from harness.cli import preflight
 from harness.cli.common import add_run_options, check_text, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
+from harness.cli.options import whole_number
 from harness.report.format import seconds
 from harness.rollback import layer1 as rollback
 from harness.world import World
@@ -34,7 +35,8 @@ def register(sub: Any) -> None:
                        description=_ROLLBACK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_options(p)
-    p.add_argument("--to-revision", type=_revision, default=None, metavar="N",
+    p.add_argument("--to-revision", type=whole_number(1, "a revision number"), default=None,
+                   metavar="N",
                    help="revision number of the task family (default: the immediately previous)")
     p.add_argument("--reason", required=True, help="incident id and what broke (for the record)")
     p.add_argument("--plan", action="store_true",
@@ -42,17 +44,6 @@ def register(sub: Any) -> None:
     p.add_argument("--break-stale-lock", action="store_true",
                    help="take over the tier lock if it is past its expiry (a crashed run)")
     p.set_defaults(handler=_rollback, interruptible=True)
-
-
-def _revision(text: str) -> int:
-    """argparse type: a task-definition revision number (1 or more)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a revision number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: revisions are numbered from 1")
-    return value
 
 
 def _rollback(args: argparse.Namespace, console: Console) -> int:
