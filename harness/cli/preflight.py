@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from harness.cli import github
@@ -22,7 +23,9 @@ from harness.errors import ConfigError, HarnessError
 from harness.redact import Redactor, mask_dsn
 from harness.runconfig import SIM_POSTGRES_DSN_ENV, RunConfig
 from harness.topology import Tier
-from harness.world import World
+
+if TYPE_CHECKING:  # boto3 loads only when a command reaches real accounts
+    from harness.world import World
 
 _TIMEOUT_S = 5.0
 
@@ -196,5 +199,6 @@ def _tcp_problem(url: str, connect: Callable[..., socket.socket] = socket.create
 
 def _aws_world(run: RunConfig) -> World:
     from harness.backend.aws import AwsBackend
+    from harness.world import World
 
     return World(AwsBackend(run.topology), allow_prod_write=run.allow_prod_write)
