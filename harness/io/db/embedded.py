@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -29,19 +28,31 @@ DATA_DIR = "data"
 # A folder that has no owner file yet is being made by a start still under way.
 _YOUNG_S = 120.0
 
-# $1 = the server's folder. `read` returns at EOF: the harness closed the pipe or died.
+# $1 = the server's folder. `read` returns "done" when the harness stopped the server itself,
+# or nothing at EOF: the harness died (any way, SIGKILL included), maybe while the server was
+# still starting. Then every process started on that data directory (pg_ctl, the postmaster)
+# is stopped, watching until none has been seen for a second, before the folder goes.
 _WATCHDOG = r"""
-read -r _ || true
+read -r how || how=""
 data="$1/data"
-if [ -f "$data/postmaster.pid" ]; then
-  pid=$(head -n 1 "$data/postmaster.pid")
-  case "$(ps -o args= -p "$pid" 2>/dev/null)" in
-    *"$data"*)
-      kill -QUIT "$pid" 2>/dev/null
-      i=0
-      while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-      kill -KILL "$pid" 2>/dev/null ;;
-  esac
+ours() {
+  ps -eo pid=,args= | awk -v d="$data" \
+    '$2 ~ /(postgres|pg_ctl|initdb)$/ && index($0, "-D " d) { print $1 }'
+}
+if [ "$how" != "done" ]; then
+  quiet=0
+  i=0
+  while [ "$quiet" -lt 10 ] && [ "$i" -lt 300 ]; do
+    pids=$(ours)
+    if [ -n "$pids" ]; then
+      quiet=0
+      [ "$i" -lt 100 ] && kill -QUIT $pids 2>/dev/null || kill -KILL $pids 2>/dev/null
+    else
+      quiet=$((quiet+1))
+    fi
+    sleep 0.1
+    i=$((i+1))
+  done
 fi
 rm -rf "$1"
 """
@@ -76,10 +87,12 @@ class Watchdog:
             start_new_session=True)
         return cls(home, process)
 
-    def release(self, timeout_s: float = 30.0) -> None:
-        """Let the watchdog do its work now and wait for it (no zombie, nothing left)."""
+    def release(self, timeout_s: float = 60.0) -> None:
+        """The server is stopped: the watchdog removes the folder now; wait for it (no zombie,
+        nothing left)."""
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
+                self.process.stdin.write(b"done\n")
                 self.process.stdin.close()
         try:
             self.process.wait(timeout_s)
@@ -120,17 +133,20 @@ def _owner_alive(home: Path) -> bool:
 
 
 def _stop_server(data: Path) -> int | None:
-    """Stop the postmaster serving ``data`` if one runs; its pid, or None."""
-    try:
-        pid = int((data / "postmaster.pid").read_text(encoding="utf-8").split("\n", 1)[0])
-        process = psutil.Process(pid)
-        if str(data) not in " ".join(process.cmdline()):
-            return None
-        os.kill(pid, signal.SIGQUIT)
-        try:
-            process.wait(10)
-        except psutil.TimeoutExpired:
+    """Stop every process started on ``data`` (pg_ctl, the postmaster, whose children follow
+    it); the postmaster's pid, or None when nothing ran there."""
+    found: list[psutil.Process] = []
+    postmaster = None
+    for process in psutil.process_iter(["cmdline", "name"]):
+        if f"-D {data}" in " ".join(process.info.get("cmdline") or []):
+            found.append(process)
+            if "postgres" in (process.info.get("name") or ""):
+                postmaster = process.pid
+    for process in found:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(signal.SIGQUIT)
+    _, alive = psutil.wait_procs(found, timeout=10)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
             process.kill()
-        return pid
-    except (OSError, ValueError, psutil.Error):
-        return None
+    return postmaster
