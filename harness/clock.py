@@ -45,6 +45,12 @@ class Measurement:
     phases: tuple[Phase, ...] = ()
     completed: bool = True
     note: str = ""
+    # When the wait would have given up (None: not a wait, or not recorded). A sim run gives
+    # up long before the RTO target, so a report draws both lines.
+    deadline_seconds: float | None = None
+    # What recovered: the task-definition revision swapped to (family:N) or the instance
+    # restored into, so an outcome can be told from the evidence alone.
+    subject: str | None = None
 
     @property
     def met(self) -> bool:
@@ -85,6 +91,8 @@ class Stopwatch:
         seconds: float | None = None,
         completed: bool = True,
         note: str = "",
+        deadline_seconds: float | None = None,
+        subject: str | None = None,
     ) -> Measurement:
         return Measurement(
             name=name,
@@ -95,6 +103,8 @@ class Stopwatch:
             phases=self.phases,
             completed=completed,
             note=note,
+            deadline_seconds=deadline_seconds,
+            subject=subject,
         )
 
 

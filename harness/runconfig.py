@@ -122,7 +122,8 @@ class RunConfig:
         journal = Journal(kind=self.kind, backend=self.backend, topology=self.topology.name,
                           tier=self.tier, cycle=self.cycle, sha=self.sha,
                           run_id=self.run_id or "")
-        for tier in self.topology.tiers.values():
+        # Only the run's own tier: another tier's TLS setting is noise in its report.
+        for tier in (self.topology.tier(self.tier),):
             if not tier.tls_verify:
                 journal.add_note(f"TLS verification is OFF for tier '{tier.name}' health checks "
                                  f"({tier.health_url}), as the runbook does for the ALB host.")

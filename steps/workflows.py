@@ -7,6 +7,8 @@ from pathlib import Path
 from pytest_bdd import given, parsers, then, when
 
 from harness import workflows
+from harness.cli.main import build_parser
+from harness.cli.workflows import parser_check
 from harness.evidence.journal import CheckRecord
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +32,10 @@ BREAKAGES: dict[str, tuple[str, str, str]] = {
         "ci.yml", "    if: github.ref == 'refs/heads/main' && github.event_name == 'push'\n", ""),
     "the legacy production deploy job is switched back on": (
         "ci.yml", "    if: false\n", "    if: true\n"),
+    "the promote command has a misspelt flag": (
+        "promote-to-prod.yml", "--signed-off-by", "--signed-of-by"),
+    "the rollback command lost its reason": (
+        "rollback-prod.yml", '--reason "$REASON" \\\n', "\\\n"),
 }
 
 
@@ -43,13 +49,14 @@ def broken_workflow_files(folder: str, breakage: str, tmp_path: Path) -> Path:
     name, old, new = BREAKAGES[breakage]
     for src in (ROOT / folder).glob("*.yml"):
         text = src.read_text(encoding="utf-8")
+        assert src.name != name or old in text, f"{old!r} not in {name}"
         (tmp_path / src.name).write_text(text.replace(old, new, 1) if src.name == name else text)
     return tmp_path
 
 
 @when("the workflow contract is checked", target_fixture="contract")
 def contract_checked(workflow_dir: Path, check: CheckRecord) -> workflows.ContractReport:
-    report = workflows.read_dir(workflow_dir)
+    report = workflows.read_dir(workflow_dir, check=parser_check(build_parser()))
     check.attach("workflow claims", "text", "\n".join(c.render() for c in report.claims))
     return report
 

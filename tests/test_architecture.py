@@ -22,6 +22,8 @@ PURE = ("harness.errors", "harness.clock", "harness.redact", "harness.naming", "
         "harness.cli.options", "harness.pytest.markers", "harness.report.format",
         "harness.report.history", "harness.report.svg", "harness.report.html",
         "harness.report.markdown", "harness.report.junit", "harness.report.gate",
+        "harness.report.outcome", "harness.report.notice", "harness.workflows.model",
+        "harness.workflows.contract", "harness.workflows.shell", "harness.workflows.commands",
         "harness.migrations.rules", "harness.migrations.txmode", "harness.migrations.lint",
         "harness.io.db.schema", "harness.cli.exits")
 IO_LIBRARIES = ("boto3", "botocore", "moto", "psycopg", "pgserver", "testcontainers", "httpx",

@@ -7,11 +7,12 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from local_http import serve
 
 from harness.errors import ConfigError
 from harness.io.http.github_actions import (
@@ -48,34 +49,25 @@ class Recorded:
 def api() -> Iterator[tuple[str, Recorded]]:
     recorded = Recorded()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            recorded.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-            if recorded.delay_s:
-                threading.Event().wait(recorded.delay_s)
-            data = recorded.body.encode()
-            self.send_response(recorded.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in recorded.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            try:
-                self.wfile.write(data)
-            except BrokenPipeError:
-                return  # the client gave up (the timeout test)
+    def answer(request: BaseHTTPRequestHandler) -> None:
+        recorded.requests.append((request.path,
+                                  {k.lower(): v for k, v in request.headers.items()}))
+        if recorded.delay_s:
+            threading.Event().wait(recorded.delay_s)
+        data = recorded.body.encode()
+        request.send_response(recorded.status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for key, value in recorded.headers.items():
+            request.send_header(key, value)
+        request.end_headers()
+        try:
+            request.wfile.write(data)
+        except BrokenPipeError:
+            return  # the client gave up (the timeout test)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", recorded
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(answer) as base:
+        yield base, recorded
 
 
 def check(base: str, sha: str = SHA, timeout_s: float = 5.0):  # type: ignore[no-untyped-def]

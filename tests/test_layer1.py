@@ -74,6 +74,7 @@ def test_measured_rto_lies_within_the_latency_and_one_poll(latency: float, sim: 
     assert min(seconds) <= latency + SIM_POLL_S + 0.05, seconds
     names = [p.name for p in m.phases]
     assert names == ["revert issued", "ECS updated", "first healthy", "3 healthy in a row"]
+    assert m.subject == result.to_revision.label and m.deadline_seconds is not None
     assert [p.offset_s for p in m.phases] == sorted(p.offset_s for p in m.phases)
 
 

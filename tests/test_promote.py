@@ -72,6 +72,12 @@ def test_the_standard_path_makes_exactly_the_planned_calls_and_records_the_decis
             journal.decision.verdict) == (request_.cycle, request_.sha, "Joe", "pass")
     assert [c.scenario for c in journal.checks] == [p.name for p in result.phases]
     assert journal.verdict == "pass" and journal.measurement(promote.PROMOTE_RTO) is not None
+    swap = journal.measurement(promote.PROMOTE_RTO)
+    assert swap is not None and swap.phases[0].name == "promote swap issued"
+    assert swap.subject == now.label and swap.deadline_seconds == plan.settings.deadline_s
+    wait = journal.measurement(promote.SNAPSHOT_WAIT)
+    assert wait is not None and wait.target_seconds is None
+    assert wait.deadline_seconds == prod.topology.rds_deadline
     assert lock.TierLock(prod, "prod", operation="x", reason="x").current() is None
     # The plan printed is the run made: same calls, same arguments, same order, same tiers.
     assert [(c.tier, c.service, c.operation, c.params) for c in log.writes] == \

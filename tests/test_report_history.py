@@ -20,6 +20,7 @@ from harness.report.history import (
     append_history,
     history_row,
     history_until,
+    load_history,
     read_history,
 )
 from harness.report.publish import write_run
@@ -59,6 +60,30 @@ def test_torn_lines_are_skipped(tmp_path: Path) -> None:
     append_history(tmp_path, fixture("sim-drill"))
     assert [r["run_id"] for r in read_history(tmp_path)] == [
         "20260820T143000Z-drill-9f3e", "20261127T080000Z-drill-a1b2"]
+    problems = load_history(tmp_path).problems
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{tmp_path / HISTORY_FILE}:2: not JSON")
+    assert problems[1].startswith(f"{tmp_path / HISTORY_FILE}:4: not a JSON object but list")
+
+
+def test_a_row_missing_a_field_is_named_and_never_stops_a_later_drill(tmp_path: Path) -> None:
+    bad = history_row(fixture("aws-drill-failed"))
+    del bad["tier"]  # type: ignore[misc]
+    point = history_row(fixture("sim-drill"))
+    point["run_id"] = "bad-point"
+    point["rto"]["data RTO"] = {"seconds": "6.8", "target_seconds": 3600.0, "met": True}
+    # A killed run left its line without a newline: the next row must not be glued to it.
+    (tmp_path / HISTORY_FILE).write_text(json.dumps(bad) + "\n" + json.dumps(point) + "\n"
+                                         + '{"run_id": "cut')
+    run_dir = write_run(fixture("sim-drill"), tmp_path, Redactor())
+    history = load_history(tmp_path)
+    assert [r["run_id"] for r in history.rows] == ["20261127T080000Z-drill-a1b2"]
+    assert [p.split(": ", 1)[0].rsplit(":", 1)[-1] for p in history.problems] == ["1", "2", "3"]
+    assert "the row has no 'tier'" in history.problems[0]
+    assert "rto 'data RTO' 'seconds' is str" in history.problems[1]
+    assert "20261127T080000Z-drill-a1b2" in (run_dir / "report.html").read_text()
+    out = _history_output(tmp_path)
+    assert f"{HISTORY_FILE}:1: the row has no 'tier'" in out.replace("\n", "")
 
 
 def test_a_report_shows_history_up_to_its_own_run() -> None:
@@ -121,14 +146,22 @@ def test_history_command_prints_the_trend_table(tmp_path: Path) -> None:
     lines = [line for line in text.splitlines() if "drill-" in line]
     assert len(lines) == 4
     assert "1.50 s / 15 min met" in lines[0] and "1 min 40.0 s / 1 h met" in lines[0]
-    assert "BREACHED" in lines[-1] and "FAIL" in lines[-1]
+    assert "BREACHED" in lines[-1] and "FAIL ✗" in lines[-1]
+    # One table per backend and tier; --last counts within each.
+    assert "tier staging, backend sim (3 drills" in text and "tier staging, backend aws (1" in text
+    assert text.index("backend sim (3") < text.index("20260103-drill-3") < text.index(
+        "backend aws (1") < text.index("20260820T143000Z-drill-9f3e")
     assert len([x for x in _history_output(tmp_path, "--last", "2").splitlines()
-                if "drill-" in x]) == 2
+                if "drill-" in x]) == 3
+    only = _history_output(tmp_path, "--backend", "sim", "--tier", "staging", "--last", "2")
+    assert [x.split("│")[2].strip() for x in only.splitlines() if "drill-" in x] == [
+        "20260102-drill-2", "20260103-drill-3"]
+    assert "no drill history for tier prod in" in _history_output(tmp_path, "--tier", "prod")
 
 
 def test_history_command_without_history(tmp_path: Path) -> None:
     assert "no drill history" in _history_output(tmp_path)
-    assert run_history(argparse.Namespace(reports=tmp_path, last=0),
+    assert run_history(argparse.Namespace(reports=tmp_path, last=0, tier=None, backend=None),
                        Console(file=io.StringIO())) == 0
 
 

@@ -93,17 +93,26 @@ def test_banner_shows_verdict_backend_and_simulated() -> None:
 def test_summary_comes_before_detail() -> None:
     page = render_html(fixture("sim-drill"), [history_row(fixture("sim-drill"))])
     order = [page.index(f'id="{s}"') for s in
-             ("verdict", "decision", "notes", "measurements", "checks", "history")]
+             ("verdict", "outcome", "decision", "measurements", "notes", "checks", "history")]
     assert order == sorted(order)
 
 
 def test_decision_record() -> None:
     doc = fixture("sim-drill")
     page = render_html(doc)
-    section = page[page.index('id="decision"'): page.index('id="notes"')]
+    section = page[page.index('id="decision"'): page.index('id="measurements"')]
     for value in ("cycle-2026-48", doc["sha"], doc["decision"]["snapshot_id"], "joe", "PASS"):
         assert value in section
-    assert "No promotion decision" in render_html(fixture("aws-drill-failed"))
+
+
+def test_a_missing_decision_is_said_only_where_a_decision_is_taken() -> None:
+    drill = render_html(fixture("aws-drill-failed"))
+    assert "No promotion decision" not in drill and 'id="decision"' not in drill
+    promote = fixture("sim-promote-rolled-back")
+    promote["decision"] = None
+    page = render_html(promote)
+    header_end = page.index('id="measurements"')
+    assert page.index("No promotion decision was recorded by this promote run") < header_end
 
 
 def test_one_row_per_check_and_failures_open() -> None:
@@ -131,7 +140,8 @@ def test_a_breached_rto_reads_breached_on_one_axis() -> None:
     page = render_html(fixture("aws-drill-failed"))
     assert "BREACHED" in page and "DID NOT COMPLETE" in page
     assert "axis is broken" not in page
-    assert "deadline hit · 1 h" in page
+    # Older evidence has no deadline field: the bar's end is named, no deadline line drawn.
+    assert "stopped, not recovered · 1 h" in page and 'class="deadline"' not in page
 
 
 def test_schema_diff_is_coloured_line_by_line() -> None:
@@ -188,18 +198,40 @@ def test_text_and_json_attachments() -> None:
 
 def test_notes_section() -> None:
     page = render_html(fixture("sim-drill"))
-    notes = page[page.index('id="notes"'): page.index('id="measurements"')]
-    assert notes.count("<li>") == 2 and "TLS verification off" in notes
+    notes = page[page.index('id="notes"'): page.index('id="checks"')]
+    assert notes.count("<li>") == 2 and "Sim rollout latency 1.5 s" in notes
     assert 'id="notes"' not in render_html(fixture("aws-drill-failed"))
 
 
 def test_history_trend_only_with_history() -> None:
     doc = fixture("sim-drill")
     assert 'id="history"' not in render_html(doc)
-    rows = [history_row(fixture("aws-drill-failed")), history_row(doc)]
+    rows = [history_row(fixture("sim-drill-never-recover")), history_row(doc)]
     page = render_html(doc, rows)
     assert page.count('<svg class="trend"') == 1
-    assert "20260820T143000Z-drill-9f3e" in page
+    assert "20261128T090000Z-drill-c3d4" in page
+
+
+def test_a_trend_never_mixes_backends_or_tiers() -> None:
+    doc = fixture("sim-drill")
+    other_tier = history_row(fixture("sim-drill-never-recover"))
+    other_tier["tier"], other_tier["run_id"] = "qa", "qa-run"
+    rows = [history_row(fixture("aws-drill-failed")), other_tier, history_row(doc)]
+    page = render_html(doc, rows)
+    history = page[page.index('id="history"'):]
+    assert "20260820T143000Z-drill-9f3e" not in page and "qa-run" not in page
+    assert "tier staging, backend sim" in history and history.count("<tr class=") == 1
+
+
+def test_a_run_that_did_not_pass_stays_in_the_trend_marked() -> None:
+    doc = fixture("sim-drill")
+    rows = [history_row(fixture("sim-drill-never-recover")), history_row(doc)]
+    page = render_html(doc, rows)
+    history = page[page.index('id="history"'):]
+    assert history.count('<tr class="notpass">') == 1 and history.count('<tr class="pass">') == 1
+    assert '<td class="bad">FAIL</td>' in history
+    # The data RTO was met in the failed run: its dot stays green, ringed as a failed run.
+    assert history.count('class="runfail"') == 2 and "(run FAIL)" in history
 
 
 def test_printable_and_self_contained() -> None:

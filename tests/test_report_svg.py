@@ -7,20 +7,31 @@ import itertools
 import re
 from typing import Any
 
+import pytest
 from report_support import fixture, tag_problems
 
 from harness.report.format import short_seconds
 from harness.report.history import history_row
-from harness.report.svg import BREAK_RATIO, nice_step, time_step, timeline_svg, trend_svg
+from harness.report.svg import (
+    BREAK_RATIO,
+    drawable,
+    nice_step,
+    time_step,
+    timeline_caption,
+    timeline_svg,
+    trend_svg,
+)
 
 
 def _m(seconds: float, target: float | None, phases: list[tuple[str, float]],
-       completed: bool = True) -> dict[str, Any]:
-    return {"name": "application RTO", "check": "c001", "seconds": seconds,
+       completed: bool = True, deadline: float | None = None,
+       name: str = "application RTO") -> dict[str, Any]:
+    return {"name": name, "check": "c001", "seconds": seconds,
             "target_seconds": target, "met": completed and (target is None or seconds <= target),
             "completed": completed, "resolution_seconds": 0.25,
             "started_at": "2026-11-27T08:00:00.000Z",
-            "phases": [{"name": n, "offset_s": o} for n, o in phases], "note": ""}
+            "phases": [{"name": n, "offset_s": o} for n, o in phases], "note": "",
+            "deadline_seconds": deadline}
 
 
 def _marks(svg: str) -> list[float]:
@@ -77,8 +88,52 @@ def test_break_threshold() -> None:
 
 def test_the_clock_stop_is_named_when_no_phase_marks_it() -> None:
     svg = timeline_svg(_m(3601.0, 3600.0, [("restore called", 0.0)], completed=False))
-    assert "deadline hit · 1 h" in svg and len(_marks(svg)) == 2
+    assert "stopped, not recovered · 1 h" in svg and len(_marks(svg)) == 2
     assert "measured end" not in timeline_svg(_m(2.31, 900.0, PHASES))
+
+
+def _deadline_x(svg: str) -> float:
+    found = re.search(r'<line class="deadline" x1="([\d.]+)"', svg)
+    assert found, "no deadline line"
+    return float(found.group(1))
+
+
+def test_a_give_up_deadline_short_of_the_target_is_drawn() -> None:
+    # The sim gives up after 8 s; the target stays 15 min, far right past the axis break.
+    svg = timeline_svg(_m(8.03, 900.0, [("revert issued", 0.0), ("ECS updated", 0.04)],
+                          completed=False, deadline=8.0))
+    assert "gave up: deadline 8 s" in svg and 'class="break"' in svg
+    assert _deadline_x(svg) == pytest.approx(_bar_end(svg), abs=5.0)  # a poll past it at most
+    assert _deadline_x(svg) < _target_x(svg) - 40
+    assert "stopped, not recovered" not in svg
+    assert tag_problems(svg) == []
+    # A recovery that completed, or a deadline that is the target itself, draws no extra line.
+    assert 'class="deadline"' not in timeline_svg(_m(2.31, 900.0, PHASES, deadline=8.0))
+    same = timeline_svg(_m(3601.0, 3600.0, [("restore called", 0.0)], completed=False,
+                           deadline=3600.0))
+    assert 'class="deadline"' not in same and 'class="target"' in same
+
+
+def test_a_stop_before_the_deadline_is_not_called_giving_up() -> None:
+    svg = timeline_svg(_m(12.0, 3600.0, [("restore called", 0.0), ("data verified", 12.0)],
+                          completed=False, deadline=3600.0))
+    assert "gave up" not in svg and 'class="deadline"' not in svg
+    assert "gave up" not in timeline_caption(_m(12.0, 3600.0, [], completed=False,
+                                                deadline=3600.0))
+
+
+def test_only_an_rto_has_an_rto_target() -> None:
+    assert "RTO target 15 min" in timeline_svg(_m(2.31, 900.0, PHASES))
+    svg = timeline_svg(_m(2.0, 30.0, [("available", 2.0)], name="snapshot wait"))
+    assert "RTO target" not in svg and ">target 30 s<" in svg
+
+
+def test_everything_within_one_poll_has_no_timeline() -> None:
+    tiny = _m(0.004, None, [("available", 0.0)], deadline=3600.0, name="snapshot available")
+    assert not drawable(tiny) and drawable(_m(2.31, 900.0, PHASES))
+    caption = timeline_caption(tiny)
+    assert "within one poll interval" in caption and "4 ms" in caption
+    assert "give-up deadline 1 h" in caption
 
 
 def test_no_target_no_target_line() -> None:

@@ -35,6 +35,8 @@ def test_baseline_then_restore_verifies_the_copy_phase_by_phase(world: World) ->
     assert result.succeeded and result.verdict is not None and result.verdict.ok
     m = result.measurement
     assert m.name == "data RTO" and m.completed and m.met and m.target_seconds == 3600
+    assert m.subject == "invapp-staging-postgres-r1"
+    assert m.deadline_seconds == world.topology.rds_deadline
     assert [p.name for p in m.phases] == list(restore.PHASES)
     offsets = [p.offset_s for p in m.phases]
     assert offsets == sorted(offsets) and offsets[-1] == m.seconds, "the RTO ends at the last phase"

@@ -9,6 +9,8 @@ import yaml
 
 from harness import workflows
 from harness.cli import main as cli
+from harness.cli.main import build_parser
+from harness.cli.workflows import parser_check
 from harness.workflows import Claim, Contract, Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,3 +164,127 @@ def test_cli_exit_codes_and_output(tmp_path: Path, capsys: pytest.CaptureFixture
     assert f"ci.yml:{line} [jobs.deploy.if]" in out and "BROKEN" in out
     assert cli.main(["workflows", "check", str(tmp_path / "nope")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+# --- every harness command in a run: step, parsed by the real CLI -----------------------------
+
+def commands_report(**replace: tuple[str, str]) -> workflows.ContractReport:
+    variant = texts(**replace)
+    drill = (EXAMPLES / "quarterly-drill.yml").read_text(encoding="utf-8")
+    claims = workflows.check_commands(
+        {name: text or "" for name, text in variant.items()} | {"quarterly-drill.yml": drill},
+        parser_check(build_parser()))
+    return workflows.ContractReport(".", tuple(claims))
+
+
+def test_every_example_command_parses_with_the_real_cli() -> None:
+    report = workflows.read_dir(EXAMPLES, check=parser_check(build_parser()))
+    assert report.ok, [c.render() for c in report.broken]
+    parsed = sorted((Path(c.file).name, c.key) for c in report.claims if c.id == "command.parses")
+    assert parsed == [
+        ("promote-to-prod.yml", "jobs.gate.steps[4] (Gate)"),
+        ("promote-to-prod.yml", "jobs.promote.steps[4] (Promote)"),
+        ("quarterly-drill.yml", "jobs.drill.steps[5] (Drill)"),
+        ("quarterly-drill.yml", "jobs.drill.steps[6] (The trend on staging, real accounts)"),
+        ("rollback-prod.yml", "jobs.rollback.steps[4] (Rollback)"),
+    ]
+    disabled = [c for c in report.claims if c.id == "command.disabled"]
+    assert [(Path(c.file).name, c.key) for c in disabled] == [
+        ("rollback-prod.yml", "jobs.data-rollback")]
+
+
+@pytest.mark.parametrize(("stem", "old", "new", "key", "needle", "seen"), [
+    ("promote_to_prod", "--signed-off-by", "--signed-of-by", "jobs.promote.steps[4] (Promote)",
+     "harness promote", "unrecognized arguments: --signed-of-by"),
+    ("rollback_prod", '--reason "$REASON" \\\n', "\\\n", "jobs.rollback.steps[4] (Rollback)",
+     "harness rollback", "the following arguments are required: --reason"),
+    ("promote_to_prod", "--tier staging", "--tier staging --json --bogus",
+     "jobs.gate.steps[4] (Gate)", "harness gate", "unrecognized arguments: --bogus"),
+    ("rollback_prod", "--allow-prod-write --reason", "--allow-prod-write --to-revision three --reason",
+     "jobs.rollback.steps[4] (Rollback)", "harness rollback",
+     "argument --to-revision: 'three' is not a revision number"),
+    ("promote_to_prod", "--backend aws --topology \"$HARNESS_TOPOLOGY\" --tier prod",
+     "--backend azure --topology \"$HARNESS_TOPOLOGY\" --tier prod",
+     "jobs.promote.steps[4] (Promote)", "harness promote", "invalid choice: 'azure'"),
+    # Switching the Layer-2 job on before `harness rollback data` exists is caught.
+    ("rollback_prod", "    if: false\n", "    if: inputs.migration != ''\n",
+     "jobs.data-rollback.steps[4] (Data rollback)", "harness rollback data",
+     "unrecognized arguments: data"),
+])
+def test_a_planted_command_error_names_file_job_step_and_line(
+        stem: str, old: str, new: str, key: str, needle: str, seen: str) -> None:
+    claim = only_broken(commands_report(**{stem: (old, new)}))
+    name = stem.replace("_", "-") + ".yml"
+    assert (claim.id, claim.file, claim.key) == ("command.parses", name, key), claim.render()
+    assert seen in claim.seen, claim.seen
+    text = texts(**{stem: (old, new)})[name] or ""
+    assert claim.line == line_of(name, needle, text)
+    assert f"{name}:{claim.line} [{key}]" in claim.render()
+
+
+def test_run_time_values_are_accepted_whatever_the_option_type() -> None:
+    # "$TO_REVISION" for an int option, an expression for a choice: unknown here, accepted.
+    report = commands_report(rollback_prod=(
+        '--tier prod \\\n', '--tier prod --backend ${{ inputs.backend }} --to-revision "$N" \\\n'))
+    assert report.ok, [c.render() for c in report.broken]
+
+
+def test_an_expression_standing_for_a_whole_flag_cannot_be_checked() -> None:
+    claim = only_broken(commands_report(promote_to_prod=(
+        "--tier staging", "--tier staging ${{ inputs.json && '--json' || '' }}")))
+    assert "unrecognized arguments: ${{ inputs.json && '--json' || '' }}" in claim.seen
+
+
+def test_literal_blocks_steps_and_shells(tmp_path: Path) -> None:
+    text = """name: x
+on: workflow_dispatch
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - name: literal
+        run: |
+          set -eu
+          # harness --nope (a comment)
+          echo "harness --nope" > out.txt
+          FOO=1 harness drill \\
+            --tier staging \\
+            --bogus 2>&1 | tee drill.log
+      - if: false
+        run: harness --nope
+      - shell: python
+        run: print("harness --nope")
+      - run: harness history --reports r && harness topology show --nope
+      - run: |
+          echo 'a quoted harness
+          line' && harness --nope
+      - run: >-
+          harness history --reports r; harness drill
+          --nope
+"""
+    claims = workflows.check_commands({"x.yml": text}, parser_check(build_parser()))
+    broken = [c for c in claims if not c.ok]
+    assert [(c.key, c.line) for c in broken] == [
+        ("jobs.a.steps[0] (literal)", 12), ("jobs.a.steps[3]", 19), ("jobs.a.steps[4]", 22),
+        ("jobs.a.steps[5]", 24)]
+    assert "unrecognized arguments: --bogus" in broken[0].seen
+    assert "unrecognized arguments: --nope" in broken[1].seen
+    assert "the following arguments are required: COMMAND" in broken[2].seen
+    assert "unrecognized arguments: --nope (in: harness drill --nope)" in broken[3].seen
+    assert [c.id for c in claims if c.ok] == ["command.parses", "command.parses",
+                                              "command.disabled"]
+    # Every workflow file in the folder is read, not only the three the contract names.
+    (tmp_path / "x.yml").write_text(text)
+    report = workflows.read_dir(tmp_path, check=parser_check(build_parser()))
+    assert [c.id for c in report.broken].count("command.parses") == 4
+    assert [c.id for c in report.broken].count("file-present") == 3
+
+
+def test_cli_reports_a_planted_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, text in texts(promote_to_prod=("--signed-off-by", "--signed-of-by")).items():
+        (tmp_path / name).write_text(text or "")
+    assert cli.main(["workflows", "check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    line = line_of(C.promote_file, "harness promote", (tmp_path / C.promote_file).read_text())
+    assert f"promote-to-prod.yml:{line} [jobs.promote.steps[4] (Promote)]" in out
+    assert "unrecognized arguments: --signed-of-by" in out and "1 of 20 claims broken" in out

@@ -2,7 +2,9 @@
 Feature: The workflow contract that makes the promotion gate real
   A merge to main reaches staging only. Production changes only when someone dispatches
   the promote or the rollback workflow by hand, both run under the production environment,
-  and the two share one concurrency group so they never run at the same time.
+  and the two share one concurrency group so they never run at the same time. Every harness
+  command a workflow runs is one this harness accepts, so the workflow fails for a real
+  reason, never for a misspelt flag.
 
   Scenario: The example workflows keep every claim
     Given the workflow files in "examples/workflows"
@@ -24,3 +26,5 @@ Feature: The workflow contract that makes the promotion gate real
       | the promote workflow cancels a run in progress            | promote.concurrency            | promote-to-prod.yml | concurrency.cancel-in-progress          |
       | the staging deploy also runs for pull requests            | ci.staging-on-main             | ci.yml              | jobs.deploy-staging                     |
       | the legacy production deploy job is switched back on      | ci.legacy-prod-disabled        | ci.yml              | jobs.deploy.if                          |
+      | the promote command has a misspelt flag                   | command.parses                 | promote-to-prod.yml | jobs.promote.steps[4] (Promote)         |
+      | the rollback command lost its reason                      | command.parses                 | rollback-prod.yml   | jobs.rollback.steps[4] (Rollback)       |

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (runs, topology, report, rollback, migrations, cleanup, promote, workflows):
         module.register(sub)
+    # `workflows check` parses workflow commands with a parser of its own, built here.
+    parser.set_defaults(build_parser=build_parser)
     return parser
 
 

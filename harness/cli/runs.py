@@ -25,9 +25,10 @@ from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.format import (
     STATUS_LABEL,
-    check_result,
     headline,
     measurement_line,
+    one_line,
+    result_text,
     seconds,
     stop_lines,
 )
@@ -174,7 +175,7 @@ def print_summary(doc: dict[str, Any], console: Console) -> None:
         table.add_column(col)
     for c in doc["checks"]:
         table.add_row(_status(c), Text(c["name"]), seconds(c["duration_s"]),
-                      Text(check_result(c)))
+                      Text(one_line(result_text(c))))
     console.print(table)
     for m in doc["measurements"]:
         console.print(f"  {measurement_line(m)}")

@@ -310,4 +310,6 @@ def _measurement_json(owner: str | None, m: Measurement) -> dict[str, Any]:
         "started_at": iso(m.started_at),
         "phases": [{"name": p.name, "offset_s": p.offset_s} for p in m.phases],
         "note": m.note,
+        "deadline_seconds": m.deadline_seconds,
+        "subject": m.subject,
     }

@@ -28,7 +28,13 @@ from harness.io.aws.calls import AwsCall
 from harness.io.aws.ecs import EcsService, Revision
 from harness.io.http.health import HEALTH_PATH, short
 from harness.promote.lock import TierLock
-from harness.rollback.recovery import RecoverySettings, ServiceRecovery, service, swap_and_verify
+from harness.rollback.recovery import (
+    REVERT_ISSUED,
+    RecoverySettings,
+    ServiceRecovery,
+    service,
+    swap_and_verify,
+)
 from harness.world import World
 
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -36,6 +42,7 @@ FEATURE = "promote"
 PROMOTE_RTO = "promotion recovery"
 ROLLBACK_RTO = "application RTO (automatic rollback)"
 SNAPSHOT_WAIT = "pre-promotion snapshot available"
+PROMOTE_SWAP_ISSUED = "promote swap issued"
 TAG_SHA = "harness:sha"
 TAG_SIGNED_OFF_BY = "harness:signed-off-by"
 
@@ -331,6 +338,7 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
     try:
         result.recovery = _verified_swap(
             world, plan, phases, ecs, SWAP, revision, measurement=PROMOTE_RTO,
+            issued=PROMOTE_SWAP_ISSUED,
             failure=f"{revision.label} was not healthy on {short(req.sha)} within "
                     f"{plan.settings.deadline_s:g} s: rolling back to {plan.current.label}")
         if result.recovery.recovered:
@@ -345,12 +353,13 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
 
 
 def _verified_swap(world: World, plan: PromotePlan, phases: _Phases, ecs: EcsService, phase: str,
-                   target: Revision, *, measurement: str, failure: str) -> ServiceRecovery:
+                   target: Revision, *, measurement: str, failure: str,
+                   issued: str = REVERT_ISSUED) -> ServiceRecovery:
     """One phase: swap to ``target`` and verify it (Layer 1's shared path); a target that
     never becomes healthy fails the phase with ``failure``."""
     with phases.run(phase) as p:
         recovery = swap_and_verify(world, plan.request.tier, target, settings=plan.settings,
-                                   name=measurement, ecs=ecs)
+                                   name=measurement, ecs=ecs, issued=issued)
         phases.measured(recovery.measurement)
         p.detail = recovery.summary()
         if not recovery.recovered:

@@ -70,9 +70,11 @@ def screenshot(html: Path, png: Path, *, width: int = 1280, height: int = 2000,
     return png
 
 
-def dump_dom(html: Path, *, browser: str | None = None, timeout: float = 60) -> str:
-    """The serialised DOM after Chromium parsed and laid out ``html``."""
-    return _run(["--dump-dom", Path(html).resolve().as_uri()], browser, timeout)
+def dump_dom(html: Path, *, width: int = 1280, browser: str | None = None,
+             timeout: float = 60) -> str:
+    """The serialised DOM after Chromium parsed and laid out ``html`` in a ``width`` px window."""
+    return _run([f"--window-size={width},2000", "--dump-dom", Path(html).resolve().as_uri()],
+                browser, timeout)
 
 
 def screenshot_run(run_dir: Path, *, browser: str | None = None) -> Path:

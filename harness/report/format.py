@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 STATUS_LABEL = {
@@ -18,6 +19,8 @@ STATUS_LABEL = {
 def seconds(value: float | None) -> str:
     if value is None:
         return "-"
+    if 0 < value < 0.01:
+        return short_seconds(value)  # "4 ms", not "0.00 s"
     if value < 60:
         return f"{value:.2f} s"
     minutes, secs = divmod(value, 60)
@@ -28,7 +31,10 @@ def seconds(value: float | None) -> str:
 
 
 def short_seconds(value: float) -> str:
-    """Compact duration for axis ticks, targets and labels: 0.25 s, 12 s, 75 min, 2 h."""
+    """Compact duration for axis ticks, targets and labels: 5 ms, 0.25 s, 12 s, 75 min, 2 h.
+    Below 0.1 s it counts milliseconds, so ticks 1 ms apart never all read "0 s"."""
+    if 0 < value < 0.1:
+        return f"{value * 1000:.1f}".rstrip("0").rstrip(".") + " ms"
     if value < 10:
         return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
     if value < 60:
@@ -47,6 +53,25 @@ def measurement_line(m: dict[str, Any]) -> str:
             f"resolution {seconds(m['resolution_seconds'])}")
 
 
+def did_not_pass(check: Mapping[str, Any]) -> bool:
+    """A check that failed, errored, was stopped or never ran (not passed, skipped or N/A)."""
+    return check["status"] not in ("passed", "not_applicable", "skipped")
+
+
+def result_text(check: Mapping[str, Any]) -> str:
+    """What a check's result says, complete: its error when it did not pass and has one, else
+    its detail."""
+    failed = did_not_pass(check) and check["error"]
+    return ((check["error"] if failed else check["detail"]) or "").strip()
+
+
+def first_line(text: str) -> tuple[str, int]:
+    """The first line of ``text`` in full and how many lines follow it: a row shows the line,
+    the detail below it shows everything, and nothing is cut mid-phrase."""
+    lines = text.strip().splitlines()
+    return (lines[0], len(lines) - 1) if lines else ("", 0)
+
+
 def one_line(text: str | None, limit: int = 120) -> str:
     if not text:
         return ""
@@ -54,13 +79,7 @@ def one_line(text: str | None, limit: int = 120) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def check_result(check: dict[str, Any], limit: int = 120) -> str:
-    """A check's one-line result: its error when it did not pass and has one, else its detail."""
-    failed = check["status"] not in ("passed", "not_applicable", "skipped") and check["error"]
-    return one_line(check["error"] if failed else check["detail"], limit)
-
-
-def stop_lines(doc: dict[str, Any]) -> list[str]:
+def stop_lines(doc: Mapping[str, Any]) -> list[str]:
     """What a stopped run must say wherever it is shown: the signal, where it stopped, whether
     its undo ran, and what it left for `harness cleanup`."""
     stopped = doc.get("stopped")
@@ -75,7 +94,7 @@ def stop_lines(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def headline(doc: dict[str, Any]) -> str:
+def headline(doc: Mapping[str, Any]) -> str:
     checks = doc["checks"]
     green = sum(1 for c in checks if c["status"] == "passed")
     counted = sum(1 for c in checks if c["status"] != "not_applicable")

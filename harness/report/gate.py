@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.report.format import check_result
+from harness.report.format import result_text
 
 # The attachment the pending-migrations item writes its advice into (one row per migration).
 SEQUENCING = "sequencing"
 
 
 def item_reason(check: dict[str, Any]) -> str:
-    return check_result(check, 200)
+    """The item's whole reason (machine-readable output never cuts it)."""
+    return result_text(check)
 
 
 def item_link(check: dict[str, Any]) -> dict[str, str] | None:

@@ -37,15 +37,20 @@ from markupsafe import Markup
 
 from harness.report.format import (
     STATUS_LABEL,
-    check_result,
+    first_line,
     headline,
+    result_text,
     seconds,
     short_seconds,
     stop_lines,
 )
-from harness.report.history import HistoryRow, trend_columns
-from harness.report.svg import has_trend, timeline_caption, timeline_svg, trend_svg
+from harness.report.history import HistoryRow, select, trend_columns
+from harness.report.outcome import outcome
+from harness.report.svg import drawable, has_trend, timeline_caption, timeline_svg, trend_svg
 from harness.rto import RTO_NAMES
+
+# Kinds whose runs take a promotion decision: only their reports say when none was recorded.
+DECIDING_KINDS = ("promote", "gate")
 
 
 @dataclass(frozen=True)
@@ -138,12 +143,15 @@ def _attachment(att: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _check(c: Mapping[str, Any]) -> dict[str, Any]:
+def _check(c: dict[str, Any]) -> dict[str, Any]:
+    result, more = first_line(result_text(c))
     return {
         **c,
         "label": STATUS_LABEL[c["status"]],
         "duration": seconds(c["duration_s"]),
-        "result": check_result(dict(c)),
+        # The first line whole; the rest is one click away in the expanded row.
+        "result": result,
+        "more_lines": more,
         "links": [{**link, "safe": safe_url(link["url"])} for link in c["links"]],
         "steps": [{**s, "label": STATUS_LABEL[s["status"]], "duration": seconds(s["duration_s"])}
                   for s in c["steps"]],
@@ -160,30 +168,35 @@ def _measurement(m: Mapping[str, Any], checks: Mapping[str, str]) -> dict[str, A
         "target": short_seconds(m["target_seconds"]) if m["target_seconds"] is not None else "-",
         "resolution": seconds(m["resolution_seconds"]),
         "check_name": checks.get(m["check"] or "", ""),
-        # svg.py escapes every text it places, so its output is trusted markup.
-        "svg": Markup(timeline_svg(m)),
+        # svg.py escapes every text it places, so its output is trusted markup. A span below
+        # the resolution has no timeline worth drawing: the caption says so instead.
+        "svg": Markup(timeline_svg(m)) if drawable(m) else None,
         "caption": timeline_caption(m),
     }
 
 
 def render_html(doc: dict[str, Any], history: Sequence[HistoryRow] = ()) -> str:
-    """The report page of ``doc``; ``history`` = drill rows up to and including this run."""
+    """The report page of ``doc``; ``history`` = drill rows up to and including this run (only
+    those on the run's backend and tier are drawn)."""
     checks = [_check(c) for c in doc["checks"]]
     names = {c["id"]: c["name"] for c in doc["checks"]}
     counts = {label: sum(1 for c in doc["checks"] if c["status"] == status)
               for status, label in STATUS_LABEL.items()}
-    rows = list(history)
+    # One trend = one backend and one tier, whatever the caller passed.
+    rows = select(history, backend=doc["backend"], tier=doc["tier"])
     elapsed = (datetime.fromisoformat(doc["finished_at"])
                - datetime.fromisoformat(doc["started_at"])).total_seconds()
     return _environment().get_template("report.html.j2").render(
         doc=doc,
         title=headline(doc),
         subtitle=headline(doc).split(" · ", 1)[-1],
+        outcome=outcome(doc),
+        show_decision=doc["decision"] is not None or doc["kind"] in DECIDING_KINDS,
         counts={k: v for k, v in counts.items() if v},
         checks=checks,
         measurements=[_measurement(m, names) for m in doc["measurements"]],
         history=rows,
-        history_table=trend_columns(rows),
+        history_table=list(zip(rows, trend_columns(rows), strict=True)),
         rto_names=RTO_NAMES,
         trend=Markup(trend_svg(rows, doc["run_id"])) if has_trend(rows) else None,
         run_duration=seconds(elapsed) if elapsed >= 0 else "",

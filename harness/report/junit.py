@@ -29,14 +29,15 @@ def render_junit(doc: dict[str, Any]) -> str:
             case = ET.SubElement(suite, "testcase", classname=feature, name=c["name"],
                                  time=f"{c['duration_s']:.3f}")
             if c["status"] == "failed":
-                failure = ET.SubElement(case, "failure", message=(c["error"] or "failed")[:200])
+                # The whole reason, never a prefix: CI reporters show the message alone.
+                failure = ET.SubElement(case, "failure", message=c["error"] or "failed")
                 failure.text = c["error"] or ""
             elif c["status"] in _ERRORS:
                 text = c["error"] or c["detail"] or c["status"]
-                error = ET.SubElement(case, "error", type=c["status"], message=text[:200])
+                error = ET.SubElement(case, "error", type=c["status"], message=text)
                 error.text = text
             elif c["status"] in _SKIPPED:
-                ET.SubElement(case, "skipped", message=c["detail"][:200] or c["status"])
+                ET.SubElement(case, "skipped", message=c["detail"] or c["status"])
             if c["detail"]:
                 ET.SubElement(case, "system-out").text = c["detail"]
     props = ET.SubElement(root, "properties")

@@ -7,20 +7,27 @@ from typing import Any
 
 from harness.report.format import (
     STATUS_LABEL,
-    check_result,
+    first_line,
     headline,
     measurement_line,
+    result_text,
     seconds,
     stop_lines,
 )
+from harness.report.outcome import outcome
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _inline(text: str) -> str:
+    """Text inside ``**...**``: an asterisk in the data must not end the emphasis."""
+    return text.replace("*", "\\*")
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
-    out = [f"## {headline(doc)}", ""]
+    out = [f"## {headline(doc)}", "", f"**{_inline(outcome(doc))}**", ""]
     out.append(f"Run `{doc['run_id']}` · backend `{doc['backend']}`"
                + (" (simulated)" if doc["simulated"] else "")
                + f" · topology `{doc['topology']}` · {doc['started_at']} → {doc['finished_at']}")
@@ -38,7 +45,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
     for c in doc["checks"]:
         link = c["links"][0] if c["links"] else None
         link_md = f"[{_cell(link['label'])}]({link['url']})" if link else ""
-        result = check_result(c)
+        result, more = first_line(result_text(c))
+        if more:
+            result += f" (+{more} line{'s' if more > 1 else ''} in Details)"
         out.append(f"| {c['id']} | {STATUS_LABEL[c['status']]} | {_cell(c['name'])} "
                    f"| {seconds(c['duration_s'])} | {_cell(result)} | {link_md} |")
     if doc["measurements"]:

@@ -18,6 +18,7 @@ from markupsafe import escape
 
 from harness.report.format import short_seconds
 from harness.report.history import HistoryRow, in_trend
+from harness.report.outcome import gave_up
 from harness.rto import RTO_NAMES
 
 WIDTH = 760
@@ -80,17 +81,52 @@ class _Axis:
         return [round(i * step, 6) for i in range(count + 1)]
 
 
+def _deadline(m: Mapping[str, Any]) -> float | None:
+    """The give-up deadline to draw: only for a measurement that ran into it, and only when it
+    is not the target line itself."""
+    deadline = m.get("deadline_seconds")
+    if not gave_up(m) or deadline is None:
+        return None
+    target = m["target_seconds"]
+    return None if target is not None and abs(deadline - target) <= 0.01 * target else deadline
+
+
+def _span(m: Mapping[str, Any]) -> float:
+    return float(max([m["seconds"], *(p["offset_s"] for p in m["phases"]),
+                      _deadline(m) or 0.0]))
+
+
+def drawable(m: Mapping[str, Any]) -> bool:
+    """False when everything happened within one poll interval: a timeline of it would be
+    all zero-width marks, and the caption says so instead."""
+    return _span(m) >= float(m["resolution_seconds"])
+
+
+def _target_label(m: Mapping[str, Any]) -> str:
+    return "RTO target" if "RTO" in m["name"] else "target"
+
+
 def timeline_caption(m: Mapping[str, Any]) -> str:
-    """One sentence saying how to read the timeline (scale, target, resolution)."""
+    """One sentence saying how to read the timeline (scale, target, deadline, resolution)."""
     measured, target = m["seconds"], m["target_seconds"]
-    span = max([measured, *(p["offset_s"] for p in m["phases"])])
-    parts = [f"Measured {short_seconds(measured)}"
-             + ("" if m["completed"] else " (did not complete: the deadline was hit)")]
+    deadline = m.get("deadline_seconds")
+    span = _span(m)
+    if m["completed"]:
+        state = ""
+    elif gave_up(m) and deadline is not None:
+        state = f" (did not complete: gave up at the {short_seconds(deadline)} deadline)"
+    else:
+        state = " (did not complete)"
+    parts = [f"Measured {short_seconds(measured)}{state}"]
     if target is not None:
         share = 100 * measured / target if target else 0.0
-        parts.append(f"target {short_seconds(target)} ({share:.2f} % of it used)")
+        parts.append(f"{_target_label(m)} {short_seconds(target)} ({share:.2f} % of it used)")
+    if deadline is not None and (target is None or abs(deadline - target) > 0.01 * target):
+        parts.append(f"give-up deadline {short_seconds(deadline)}")
     parts.append(f"resolution {short_seconds(m['resolution_seconds'])} (poll interval)")
     text = "; ".join(parts) + "."
+    if not drawable(m):
+        return text + " It all happened within one poll interval: there is no timeline to draw."
     if _Axis(span, target).broken and target is not None:
         text += (f" The axis is broken: the target is {target / span:,.0f}× the measured span, "
                  "so the phases are drawn to scale left of the break and the target line "
@@ -102,15 +138,17 @@ def timeline_svg(m: Mapping[str, Any]) -> str:
     """Phases of one measurement as marks on a time axis, with the RTO target as a line."""
     phases = sorted(m["phases"], key=lambda p: p["offset_s"])
     measured, target = float(m["seconds"]), m["target_seconds"]
-    if not any(abs(p["offset_s"] - measured) <= m["resolution_seconds"] / 2 for p in phases):
+    deadline = _deadline(m)
+    if deadline is None and not any(abs(p["offset_s"] - measured) <= m["resolution_seconds"] / 2
+                                    for p in phases):
         # No phase marks where the clock stopped: mark it, so the bar's end is named.
-        end = "measured end" if m["completed"] else "deadline hit"
+        end = "measured end" if m["completed"] else "stopped, not recovered"
         phases.append({"name": end, "offset_s": measured})
-    span = max([measured, *(p["offset_s"] for p in phases)])
+    span = _span(m)
     axis = _Axis(span, target)
     top = 22.0
     axis_y = top + _ROW * (len(phases) + 1)
-    height = axis_y + 40
+    height = axis_y + (54 if deadline is not None else 40)
     ok = "ok" if m["met"] else "bad"
     out = [
         f'<svg class="timeline" viewBox="0 0 {WIDTH} '
@@ -137,10 +175,17 @@ def timeline_svg(m: Mapping[str, Any]) -> str:
         tx = axis.x(target)
         out.append(f'<line class="target" x1="{_f(tx)}" y1="{_f(top - 8)}" x2="{_f(tx)}" '
                    f'y2="{_f(axis_y + 10)}"/>')
-        out.append(_text(tx - 4, top + 2, f"RTO target {short_seconds(target)}",
+        out.append(_text(tx - 4, top + 2, f"{_target_label(m)} {short_seconds(target)}",
                          "targetlabel", "end"))
         if axis.broken:
             out.append(_text(tx, axis_y + 22, short_seconds(target), "ticklabel", "middle"))
+    if deadline is not None:
+        dx = axis.x(deadline)
+        out.append(f'<line class="deadline" x1="{_f(dx)}" y1="{_f(top - 8)}" x2="{_f(dx)}" '
+                   f'y2="{_f(axis_y + 10)}"/>')
+        # Under the tick labels, so it never collides with the target's label above.
+        out.append(_text(dx, axis_y + 36, f"gave up: deadline {short_seconds(deadline)}",
+                         "deadlinelabel", "end" if dx > (_LEFT + _RIGHT) / 2 else "start"))
     mid = (_LEFT + axis.break_x) / 2
     for row, phase in enumerate(phases, start=1):
         x = axis.x(phase["offset_s"])
@@ -253,7 +298,11 @@ def _trend_panel(rows: Sequence[HistoryRow], name: str, y0: float,
         if row["run_id"] == current_run_id:
             out.append(f'<circle class="current" cx="{_f(x)}" cy="{_f(y)}" r="7"/>')
             out.append(_text(x, y - 11, short_seconds(point["seconds"]), "phase", "middle"))
+        if row["verdict"] != "pass":
+            # The run failed although this RTO may be met: a dashed ring marks the run.
+            out.append(f'<circle class="runfail" cx="{_f(x)}" cy="{_f(y)}" r="6.5"/>')
+        run = f" (run {row['verdict'].upper()})" if row["verdict"] != "pass" else ""
         out.append(f'<circle class="dot {"ok" if point["met"] else "bad"}" cx="{_f(x)}" '
                    f'cy="{_f(y)}" r="4"><title>{escape(row["run_id"])}: '
-                   f'{escape(short_seconds(point["seconds"]))}</title></circle>')
+                   f'{escape(short_seconds(point["seconds"]))}{escape(run)}</title></circle>')
     return out

@@ -20,6 +20,7 @@ from harness.rto import APPLICATION_RTO
 from harness.topology import Topology
 from harness.world import World
 
+REVERT_ISSUED = "revert issued"
 # How long a precondition waits for a tier to become healthy before giving up: long enough
 # for a rollout in progress, short of making an unhealthy tier look like a hung drill.
 PRECONDITION_WAIT_S = 120.0
@@ -91,11 +92,13 @@ class _Streak:
 def swap_and_verify(world: World, tier: str, target: Revision, *,
                     settings: RecoverySettings | None = None, name: str = APPLICATION_RTO,
                     expected_sha: str | None = None, as_tier: str | None = None,
-                    ecs: EcsService | None = None, health: HealthClient | None = None) -> ServiceRecovery:
+                    ecs: EcsService | None = None, health: HealthClient | None = None,
+                    issued: str = REVERT_ISSUED) -> ServiceRecovery:
     """Swap ``tier``'s service to ``target`` and poll until it has recovered or the deadline.
 
     ``expected_sha`` defaults to the target revision's image tag. Writes pass the tier guard
-    first (``as_tier`` names whose credentials act, default the tier's own).
+    first (``as_tier`` names whose credentials act, default the tier's own). ``issued`` names
+    the swap call on the timeline (a promote's swap is not a revert).
     """
     settings = settings or RecoverySettings.application(world.topology)
     ecs = ecs or EcsService(world, tier, as_tier=as_tier)
@@ -105,7 +108,7 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     before = ecs.current()
 
     watch = Stopwatch()
-    watch.mark("revert issued")
+    watch.mark(issued)
     swap = ecs.swap(target)
     watch.mark("ECS updated")
     streak = _Streak(settings.healthy_in_a_row, expected)
@@ -122,11 +125,13 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
                 f"{settings.healthy_in_a_row} OKs in a row polled every {settings.poll_s:g} s"
                 f"{throttled}")
         measurement = watch.measure(name, seconds=rto, note=note, target_seconds=settings.target_s,
-                                    resolution_seconds=settings.poll_s)
+                                    resolution_seconds=settings.poll_s,
+                                    deadline_seconds=settings.deadline_s, subject=target.label)
     else:
         measurement = watch.measure(
             name, completed=False, target_seconds=settings.target_s,
-            resolution_seconds=settings.poll_s,
+            resolution_seconds=settings.poll_s, deadline_seconds=settings.deadline_s,
+            subject=target.label,
             note=(f"not healthy on {target.label} (image {short(expected)}) after "
                   f"{watch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s; "
                   f"last: {last}{throttled}"))

@@ -143,7 +143,8 @@ def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id
         end = watch.phases[-1].offset_s if failed is None and watch.phases else None
         note = reason if failed is None else f"failed at {failed}: {reason}"
         measurement = watch.measure(DATA_RTO, target_seconds=target, resolution_seconds=interval,
-                                    seconds=end, completed=failed is None, note=note)
+                                    seconds=end, completed=failed is None, note=note,
+                                    deadline_seconds=deadline, subject=instance_id)
         return DataRecovery(measurement, instance_id, instance, verdict, actual, failed, reason)
 
     try:

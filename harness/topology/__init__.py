@@ -13,12 +13,19 @@ from importlib import resources
 from pathlib import Path
 
 from harness.errors import ConfigError
-from harness.topology.model import DEFAULT_GITHUB_API, GateConfig, MigrationsConfig, Tier, Topology
+from harness.topology.model import (
+    DEFAULT_GITHUB_API,
+    GateConfig,
+    MigrationsConfig,
+    NotifyConfig,
+    Tier,
+    Topology,
+)
 from harness.topology.validate import Validator
 
 BUNDLED_NAME = "runbook.toml"
 
-__all__ = ["DEFAULT_GITHUB_API", "GateConfig", "MigrationsConfig", "Tier", "Topology",
+__all__ = ["DEFAULT_GITHUB_API", "GateConfig", "MigrationsConfig", "NotifyConfig", "Tier", "Topology",
            "bundled_path", "load", "parse"]
 
 

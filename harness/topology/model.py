@@ -107,6 +107,14 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """Where a run's verdict is posted by default: the NAME of the environment variable that
+    holds the webhook URL (the URL itself carries a token, so it is a secret)."""
+
+    url_env: str | None = None
+
+
+@dataclass(frozen=True)
 class Topology:
     name: str
     region: str
@@ -122,6 +130,7 @@ class Topology:
     application_healthy_in_a_row: int = 3
     application_deadline_s: float | None = None
     gate: GateConfig = GateConfig()
+    notify: NotifyConfig = NotifyConfig()
     # RDS snapshots and restores move in minutes: poll interval (the resolution of the data
     # RTO) and when to stop waiting (default: the data RTO target).
     rds_poll_s: float = 10.0
@@ -150,4 +159,5 @@ class Topology:
 
     @property
     def secret_env_names(self) -> tuple[str, ...]:
-        return tuple(n for t in self.tiers.values() for n in t.secret_env_names)
+        notify = (self.notify.url_env,) if self.notify.url_env else ()
+        return tuple(n for t in self.tiers.values() for n in t.secret_env_names) + notify

@@ -15,13 +15,20 @@ from urllib.parse import SplitResult, urlsplit
 
 from harness import naming
 from harness.errors import ConfigError
-from harness.topology.model import DEFAULT_GITHUB_API, GateConfig, MigrationsConfig, Tier, Topology
+from harness.topology.model import (
+    DEFAULT_GITHUB_API,
+    GateConfig,
+    MigrationsConfig,
+    NotifyConfig,
+    Tier,
+    Topology,
+)
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 # Allowed keys per section: key -> (type, required). Required-ness of tier keys depends on
 # the tier kind, see _TIER_REQUIRED.
-_TOP_SECTIONS = ("topology", "rto", "snapshot", "migrations", "gate", "tiers")
+_TOP_SECTIONS = ("topology", "rto", "snapshot", "migrations", "gate", "notify", "tiers")
 _SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
     "topology": {"name": (str, True), "region": (str, True)},
     "rto": {"application_minutes": (float, True), "data_minutes": (float, True),
@@ -32,6 +39,7 @@ _SECTION_KEYS: dict[str, dict[str, tuple[type, bool]]] = {
     "snapshot": {"name_template": (str, True)},
     "migrations": {"dir": (str, False), "forward_pattern": (str, False), "down_suffix": (str, False)},
     "gate": {"billing_globs": (list, False), "github_api_url": (str, False)},
+    "notify": {"url_env": (str, False)},
 }
 _TIER_KEYS: dict[str, type] = {
     "kind": str,
@@ -168,6 +176,7 @@ class Validator:
         snap = self.section(raw, "snapshot")
         mig = self.section(raw, "migrations")
         gate = self.gate(self.section(raw, "gate"))
+        notify = self.notify(self.section(raw, "notify"))
         tiers_raw = raw.get("tiers")
         if not isinstance(tiers_raw, dict) or not tiers_raw:
             raise ConfigError("no tiers defined", where=self.source,
@@ -185,7 +194,7 @@ class Validator:
             application_rto_s=rto["application_minutes"] * 60,
             data_rto_s=rto["data_minutes"] * 60,
             snapshot_template=snap["name_template"], tiers=tiers,
-            migrations=MigrationsConfig(**mig), source=self.source, gate=gate,
+            migrations=MigrationsConfig(**mig), source=self.source, gate=gate, notify=notify,
             application_poll_s=rto.get("application_poll_seconds", 5.0),
             application_healthy_in_a_row=rto.get("application_healthy_in_a_row", 3),
             application_deadline_s=(rto["application_deadline_minutes"] * 60
@@ -248,6 +257,14 @@ class Validator:
             raise self.error("'gate.github_api_url' is not an http(s) URL", "gate",
                              "github_api_url", f'e.g. github_api_url = "{DEFAULT_GITHUB_API}"')
         return GateConfig(billing_globs=tuple(globs), github_api_url=api)
+
+    def notify(self, raw: dict[str, Any]) -> NotifyConfig:
+        name = raw.get("url_env")
+        if name is not None and not ENV_NAME.match(name):
+            raise self.error("'notify.url_env' must name an environment variable", "notify",
+                             "url_env", 'e.g. url_env = "HARNESS_NOTIFY_URL" (the name, never '
+                             "the URL: it carries a token)")
+        return NotifyConfig(url_env=name)
 
     def tier(self, name: str, body: Any) -> Tier:
         section = f"tiers.{name}"

@@ -290,8 +290,9 @@ def _wait(resource: str, probe: Any, *, deadline_s: float, interval_s: float) ->
     note = "" if status == AVAILABLE else (
         f"stopped at status {status!r}" if status in FAILED_STATUSES
         else f"deadline of {deadline_s:.0f} s reached at status {status!r}")
-    measurement = watch.measure(f"{resource} available", target_seconds=deadline_s,
+    # A wait has a deadline, not a target of its own: no RTO line on its timeline.
+    measurement = watch.measure(f"{resource} available", target_seconds=None,
                                 resolution_seconds=interval_s, completed=status == AVAILABLE,
-                                note=note)
+                                note=note, deadline_seconds=deadline_s)
     return Waited(resource, status, measurement,
                   outcome.succeeded_at if status == AVAILABLE else None)

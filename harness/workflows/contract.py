@@ -1,35 +1,17 @@
 """The workflow contract: the GitHub Actions claims that make the promotion gate real,
-checked over the parsed workflow files (which file, which key, which line).
-
-Pure apart from ``read_dir``: the checks take YAML text and return claims as data.
+checked over the parsed workflow files (which file, which key, which line). Pure: the checks
+take YAML text and return claims as data.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from harness.errors import ConfigError
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans, as GitHub reads workflows: ``on``/``off``/``yes``/
-    ``no`` stay strings. Plain PyYAML turns the key ``on:`` into the boolean True."""
-
-
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Yaml12Loader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+from harness.workflows.model import Claim, ContractReport, Workflow, is_false, strip_expression
 
 
 @dataclass(frozen=True)
@@ -44,111 +26,6 @@ class Contract:
     staging_job: str = "deploy-staging"
     legacy_prod_job: str = "deploy"
     main_branch: str = "main"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim about one workflow file: held or broken, and where to look."""
-
-    id: str
-    file: str
-    key: str
-    statement: str
-    ok: bool
-    line: int | None = None
-    seen: str = ""
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-    def render(self) -> str:
-        mark = "ok" if self.ok else "BROKEN"
-        text = f"{mark:<6} {self.where} [{self.key}] {self.statement}"
-        return text if self.ok or not self.seen else f"{text}: {self.seen}"
-
-
-@dataclass(frozen=True)
-class ContractReport:
-    directory: str
-    claims: tuple[Claim, ...]
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.claims)
-
-    @property
-    def broken(self) -> tuple[Claim, ...]:
-        return tuple(c for c in self.claims if not c.ok)
-
-
-@dataclass
-class Workflow:
-    """One parsed workflow file: its data and, for line numbers, its YAML node tree."""
-
-    file: str
-    data: dict[Any, Any]
-    node: yaml.Node | None = field(default=None, repr=False)
-
-    @classmethod
-    def parse(cls, text: str, file: str) -> Workflow:
-        loader = _Yaml12Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"not valid YAML: {exc}", where=file,
-                              fix="fix the syntax at the line shown") from exc
-        finally:
-            loader.dispose()
-        if not isinstance(data, dict):
-            raise ConfigError("a workflow file must be a YAML mapping", where=file,
-                              fix="start the file with `name:`, `on:` and `jobs:`")
-        return cls(file, data, node)
-
-    def line(self, *path: str) -> int | None:
-        """1-based line of the deepest key of ``path`` that exists."""
-        node, found = self.node, None
-        for key in path:
-            if not isinstance(node, yaml.MappingNode):
-                break
-            match = next(((k, v) for k, v in node.value
-                          if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-            if match is None:
-                break
-            found = match[0].start_mark.line + 1
-            node = match[1]
-        return found
-
-    @property
-    def triggers(self) -> dict[str, Any]:
-        """``on:`` as {event: config}; accepts the True key plain PyYAML produces."""
-        raw = self.data.get("on", self.data.get(True))
-        if isinstance(raw, str):
-            return {raw: None}
-        if isinstance(raw, list):
-            return {str(e): None for e in raw}
-        if isinstance(raw, dict):
-            return {str(k): v for k, v in raw.items()}
-        return {}
-
-    @property
-    def jobs(self) -> dict[str, dict[str, Any]]:
-        raw = self.data.get("jobs")
-        if not isinstance(raw, dict):
-            return {}
-        return {str(k): (v if isinstance(v, dict) else {}) for k, v in raw.items()}
-
-    def dispatch_inputs(self) -> dict[str, dict[str, Any]]:
-        dispatch = self.triggers.get("workflow_dispatch")
-        inputs = dispatch.get("inputs") if isinstance(dispatch, dict) else None
-        if not isinstance(inputs, dict):
-            return {}
-        return {str(k): (v if isinstance(v, dict) else {}) for k, v in inputs.items()}
-
-    def claim(self, id: str, key: str, statement: str, ok: bool, seen: str = "") -> Claim:
-        return Claim(id=id, file=self.file, key=key, statement=statement, ok=ok,
-                     line=self.line(*key.split(".")), seen="" if ok else seen)
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -233,7 +110,7 @@ def ci_claims(wf: Workflow, c: Contract) -> list[Claim]:
         claims.append(wf.claim(
             "ci.legacy-prod-disabled", f"jobs.{c.legacy_prod_job}.if",
             f"legacy production job `{c.legacy_prod_job}` is disabled (`if: false`)",
-            _is_false(legacy.get("if")), f"if is {legacy.get('if')!r}"))
+            is_false(legacy.get("if")), f"if is {legacy.get('if')!r}"))
     stray = sorted(name for name, job in jobs.items()
                    if name != c.legacy_prod_job and _environment_name(job) == c.environment)
     claims.append(wf.claim(
@@ -295,22 +172,10 @@ def _push_to_main(wf: Workflow, c: Contract) -> Claim:
                     "no push trigger" if push is False else f"push branches are {branches!r}")
 
 
-def _strip_expression(value: Any) -> str:
-    text = str(value).strip()
-    match = re.fullmatch(r"\$\{\{(.*)\}\}", text, flags=re.S)
-    return (match.group(1) if match else text).strip()
-
-
-def _is_false(value: Any) -> bool:
-    if value is None:
-        return False
-    return value is False or _strip_expression(value) == "false"
-
-
 def _if_is_main_only(value: Any, branch: str) -> bool:
     if value is None:
         return False
-    expr = _strip_expression(value)
+    expr = strip_expression(value)
     wanted = re.compile(rf"github\.ref\s*==\s*'refs/heads/{re.escape(branch)}'")
     # An `||` could let another ref through; a plain `&&` chain only narrows it.
     return bool(wanted.search(expr)) and "||" not in expr and "!=" not in expr
@@ -320,34 +185,3 @@ def _triggers_main_only(wf: Workflow, c: Contract) -> bool:
     push = wf.triggers.get("push")
     branches = push.get("branches") if isinstance(push, dict) else None
     return set(wf.triggers) == {"push"} and branches == [c.main_branch]
-
-
-# --- I/O ---------------------------------------------------------------------------------------
-
-def read_dir(directory: str | Path, contract: Contract | None = None) -> ContractReport:
-    """Read the contract's workflow files from ``directory`` (``.yml`` or ``.yaml``)."""
-    c = contract or Contract()
-    root = Path(directory)
-    if not root.is_dir():
-        raise ConfigError(f"{root} is not a directory",
-                          fix="pass the folder holding the workflows, e.g. .github/workflows")
-    texts: dict[str, str | None] = {}
-    shown: dict[str, str] = {}
-    for name in (c.promote_file, c.rollback_file, c.ci_file):
-        candidates = [root / name, root / (name.removesuffix(".yml") + ".yaml")]
-        found = next((p for p in candidates if p.is_file()), None)
-        texts[name] = _read(found) if found else None
-        shown[name] = str(found or candidates[0])
-    return check_texts(texts, c, str(root), shown)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the workflow file: {exc.strerror}", where=str(path),
-                          fix="check the file exists and is readable") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"the workflow file is not UTF-8 text (byte {exc.start})",
-                          where=str(path), fix="save it as UTF-8 (GitHub reads workflows as "
-                                               "UTF-8)") from exc
