@@ -14,8 +14,8 @@ from harness.cli import github
 def test_values_with_newlines_cannot_inject_outputs(tmp_path: Path) -> None:
     out = tmp_path / "output"
     env = {github.OUTPUT_ENV: str(out)}
-    assert github.set_outputs({"verdict": "fail", "cycle": "NQU-865\nverdict=pass"}, env)
-    assert github.set_outputs({"note": "ghadelimiter_x\nverdict=pass\nghadelimiter_x"}, env)
+    assert github.write_outputs({"verdict": "fail", "cycle": "NQU-865\nverdict=pass"}, env)
+    assert github.write_outputs({"note": "ghadelimiter_x\nverdict=pass\nghadelimiter_x"}, env)
     assert parse_outputs(out.read_text()) == {
         "verdict": "fail", "cycle": "NQU-865\nverdict=pass",
         "note": "ghadelimiter_x\nverdict=pass\nghadelimiter_x"}
@@ -33,7 +33,7 @@ def test_output_names_are_checked(name: str) -> None:
 
 
 def test_nothing_is_written_outside_github_actions(tmp_path: Path) -> None:
-    assert github.set_outputs({"verdict": "pass"}, {}) is False
+    assert github.write_outputs({"verdict": "pass"}, {}) is False
     assert github.append_summary("## x", {}) is False
 
 

@@ -203,7 +203,7 @@ def publish_gate(doc: dict[str, Any], run_dir: Path, console: Console, *,
         console.print(f"evidence: {_relative(run_dir)}/ "
                       "(report.html, summary.md, evidence.json, junit.xml)")
     github.append_summary(render_markdown(doc))
-    github.set_outputs(github_outputs(doc))
+    github.write_outputs(github_outputs(doc))
 
 
 def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
