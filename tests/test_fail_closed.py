@@ -17,6 +17,8 @@ from harness.evidence.writer import read_evidence, validate
 from harness.redact import Redactor
 from harness.report.history import history_row, in_trend, read_history, trend_columns
 from harness.report.junit import render_junit
+from harness.report.markdown import render_markdown
+from harness.report.outcome import outcome
 from harness.report.publish import write_run
 from harness.report.svg import has_trend, trend_svg
 from tests.fixtures.evidence.build import sim_drill
@@ -141,3 +143,15 @@ def test_a_secret_equal_to_a_status_word_does_not_break_the_evidence(tmp_path: P
         run_dir = write_run(j.to_json(), tmp_path / secret, Redactor([secret]))
         doc = read_evidence(run_dir)
         assert doc["verdict"] == "pass" and doc["checks"][0]["status"] == "passed"
+
+
+def test_the_outcome_of_a_stopped_drill_says_where_it_stopped_never_a_result() -> None:
+    doc = sim_drill()  # every check passed and both RTOs met, then the run was stopped
+    doc["stopped"] = {"signal": "SIGINT", "where": "c005 Acceptance: Then both RTOs are met",
+                      "undo": "ran", "left": []}
+    doc["checks"][-1]["status"] = "interrupted"
+    doc["verdict"] = "incomplete"
+    sentence = outcome(doc)
+    assert sentence.startswith("INCOMPLETE") and "Acceptance met" not in sentence
+    assert "stopped by SIGINT at c005 Acceptance" in sentence and "4 of 5 checks" in sentence
+    assert "INCOMPLETE" in render_markdown(doc).splitlines()[0]
