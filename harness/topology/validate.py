@@ -238,8 +238,8 @@ class Validator:
             if secret_like or not ENV_NAME.match(value):
                 # Never echo the value: it may be the secret itself.
                 raise self.error(
-                    f"'{section}.{key}' must be the NAME of an environment variable; its value "
-                    f"({len(value)} characters) "
+                    f"'{section}.{key}' must name an environment variable (its name, not its "
+                    f"value); the value ({len(value)} characters) "
                     + ("looks like a secret itself" if secret_like else "is not a variable name"),
                     section, key,
                     f'write e.g. {key} = "HARNESS_{section.split(".")[-1].upper()}_'
