@@ -76,6 +76,7 @@ class SimKnobs:
     rollout_latency_s: float = 1.0
     faults: tuple[str, ...] = ()
     postgres_dsn: str | None = None
+    deregistration_delay_s: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,10 @@ class RunConfig:
             raise ConfigError(f"--sim-rollout-latency {latency} is not a number of seconds "
                               f"from 0 to {MAX_ROLLOUT_LATENCY_S:g}",
                               fix="pass e.g. --sim-rollout-latency 1.0")
+        delay = float(get("sim_deregistration_delay"))
+        if not math.isfinite(delay) or delay < 0:
+            raise ConfigError(f"--sim-deregistration-delay {delay} is not a finite number of "
+                              "seconds >= 0", fix="pass e.g. --sim-deregistration-delay 1.0")
         check_faults(faults, backend=backend, kind=kind or "tests")
         cycle, sha = check_cycle(get("cycle")), check_sha(get("sha"))
         topology = topology_mod.load(get("topology"))
@@ -114,7 +119,7 @@ class RunConfig:
         return cls(
             backend=backend, topology=topology, tier=tier, kind=kind or "tests",
             reports_dir=reports_dir, run_id=run_id, cycle=cycle, sha=sha,
-            sim=SimKnobs(latency, faults, os.environ.get(SIM_POSTGRES_DSN_ENV) or None),
+            sim=SimKnobs(latency, faults, os.environ.get(SIM_POSTGRES_DSN_ENV) or None, delay),
             allow_prod_write=bool(get("allow_prod_write")), progress=progress,
             gate=gate_options(get))
 

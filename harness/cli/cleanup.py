@@ -1,7 +1,10 @@
-"""`harness cleanup`: remove what a drill left behind on a tier (e.g. after a killed run):
-restored instances and snapshots tagged with a drill id, the drill's canary rows, and the
-tier lock if a drill killed during its revert still holds it; the application is first
-pointed back at the tier's own database if it was left on a copy."""
+"""`harness cleanup`: undo what drills left on a tier (e.g. after a killed run), from the undo
+records the drills wrote into the tier before each change and the tags on what they created:
+the DB-host secret pointed back, the service back on the revision it ran before (a new
+deployment, verified healthy), the drills' revisions deregistered, a lock a drill left
+removed, restored instances, snapshots and canary rows deleted. It then looks again at every
+kind and says "nothing left" only when it found nothing; exit 0 only when the tier is verified
+clean."""
 
 from __future__ import annotations
 
@@ -16,16 +19,16 @@ from harness import guard
 from harness import topology as topology_mod
 from harness.backend.aws import AwsBackend
 from harness.cli import preflight
-from harness.drill.data_restore import reap
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.errors import ConfigError
-from harness.promote.lock import remove_drill_lock
+from harness.undo.replay import replay
 from harness.world import World
 
 DRILL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cleanup", help="remove what a drill left behind on a tier (real "
+    p = sub.add_parser("cleanup", help="undo what a drill left behind on a tier (real "
                        "accounts: in the sim nothing outlives the run, the embedded PostgreSQL "
                        "included)", description=__doc__)
     p.add_argument("--topology", default=None, metavar="FILE",
@@ -43,15 +46,16 @@ def _cleanup(args: argparse.Namespace, console: Console) -> int:
     if args.drill_id is not None and not DRILL_ID.match(args.drill_id):
         raise ConfigError(f"--drill-id {args.drill_id!r} is not a drill id",
                           fix="pass the run id a drill printed, e.g. 20261130T190250Z-drill-db9e")
-    world = World(AwsBackend(topology))
-    preflight.check_world(world, (tier.name,))
-    which = f"drill {args.drill_id}" if args.drill_id else "every drill"
-    console.print(Text.assemble(("CLEANUP", "bold"), " tier ", (tier.name, "bold"),
-                                f" (account {tier.account_id}): resources tagged by {which}"))
-    reaped = reap(world, tier.name, args.drill_id)
-    for line in reaped.lines():
-        console.print(f"  {line}", soft_wrap=True)
-    lock = remove_drill_lock(world, tier.name, args.drill_id)
-    if lock is not None:
-        console.print(f"  removed the tier lock a drill left behind: {lock.describe()}")
-    return 0 if reaped.complete else 1
+    backend = AwsBackend(topology)
+    try:
+        world = World(backend)
+        preflight.check_world(world, (tier.name,))
+        which = f"drill {args.drill_id}" if args.drill_id else "every drill"
+        console.print(Text.assemble(("CLEANUP", "bold"), " tier ", (tier.name, "bold"),
+                                    f" (account {tier.account_id}): what {which} left"))
+        summary = replay(world, tier.name, args.drill_id)
+    finally:
+        backend.close()
+    for line in summary.lines():
+        console.print(f"  {line}", markup=False, soft_wrap=True)
+    return EXIT_PASS if summary.complete else EXIT_FAIL

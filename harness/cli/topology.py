@@ -63,8 +63,12 @@ def _show(args: argparse.Namespace, console: Console) -> int:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    from harness.topology.validate import shared_credentials
+
     top = topology_mod.load(args.file)
     console.print(Text.assemble(("ok", "green"), f": {args.file} is a valid topology "
                                 f"({len(top.tiers)} tiers: {', '.join(top.tiers)})"),
                   soft_wrap=True)
+    for warning in shared_credentials(top):
+        console.print(Text.assemble(("warning:", "yellow"), f" {warning}"), soft_wrap=True)
     return 0
