@@ -63,7 +63,7 @@ def _show(args: argparse.Namespace, console: Console) -> int:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
-    from harness.topology.validate import shared_credentials
+    from harness.topology.credentials import shared_credentials
 
     top = topology_mod.load(args.file)
     console.print(Text.assemble(("ok", "green"), f": {args.file} is a valid topology "

@@ -8,13 +8,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import string
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from harness import naming
 from harness.errors import ConfigError
+from harness.topology.envnames import ENV_NAME, ENV_NAME_KEYS, env_name_problem
 from harness.topology.model import (
     DEFAULT_GITHUB_API,
     GateConfig,
@@ -23,6 +21,7 @@ from harness.topology.model import (
     Tier,
     Topology,
 )
+from harness.topology.template import snapshot_template_problem
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]+$")
@@ -83,16 +82,8 @@ _RTO_RANGES: dict[str, tuple[float, float]] = {
     "application_poll_seconds": (0, 3600), "application_healthy_in_a_row": (0, 100),
     "application_deadline_minutes": (0, 10080), "rds_poll_seconds": (0, 3600),
     "rds_deadline_minutes": (0, 10080)}
-SNAPSHOT_PLACEHOLDERS = ("timestamp", "cycle")
-# Keys that name an environment variable holding a secret (or a user name): the value must be
-# the variable's NAME. Values that look like the secret itself are refused without echoing them.
-ENV_NAME_KEYS = ("dsn_env", "basic_auth_user_env", "basic_auth_password_env",
-                 "smoke_github_token_env", "webhook_secret_env")
-_SECRET_PREFIXES = ("whsec_", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "ghp_", "gho_",
-                    "ghs_", "ghu_", "github_pat_", "xox", "akia", "asia")
 SMOKE_SOURCES = ("builtin", "command", "github")
 GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # The processed-count query runs with the event id bound to this parameter.
 EVENT_ID_PARAM = "%(event_id)s"
 _WEBHOOK_KEYS = ("webhook_path", "webhook_secret_env", "webhook_processed_query")
@@ -209,43 +200,21 @@ class Validator:
         )
 
     def snapshot_template(self, template: str) -> None:
-        """Only {timestamp} and {cycle}, both present, and a valid RDS snapshot identifier
-        once filled in."""
-        fix = 'e.g. name_template = "invapp-dev-rds-{timestamp}-pre-promote-{cycle}"'
-        try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-        except ValueError as exc:
-            raise self.error(f"'snapshot.name_template' is not a valid template: {exc}",
-                             "snapshot", "name_template", fix) from exc
-        unknown = sorted({f for f in fields if f not in SNAPSHOT_PLACEHOLDERS})
-        if unknown:
-            raise self.error(f"'snapshot.name_template' uses unknown placeholder(s) "
-                             f"{', '.join('{' + f + '}' for f in unknown)}", "snapshot",
-                             "name_template", f"use only {{timestamp}} and {{cycle}}; {fix}")
-        if "cycle" not in fields or "timestamp" not in fields:
-            raise self.error("'snapshot.name_template' must contain {timestamp} and {cycle}",
-                             "snapshot", "name_template", fix)
-        try:
-            naming.snapshot_identifier(template, "nqu-865", datetime(2026, 1, 1, tzinfo=UTC))
-        except ConfigError as exc:
-            raise self.error(f"'snapshot.name_template' does not give a valid RDS snapshot "
-                             f"identifier: {exc.what}", "snapshot", "name_template",
-                             f"{exc.fix}; {fix}") from exc
+        problem = snapshot_template_problem(template)
+        if problem:
+            raise self.error(f"'snapshot.name_template' {problem[0]}", "snapshot",
+                             "name_template", problem[1])
 
     def env_names(self, section: str, values: dict[str, Any]) -> None:
         for key in ENV_NAME_KEYS:
             if key not in values:
                 continue
-            value: str = values[key]
-            secret_like = (value.lower().startswith(_SECRET_PREFIXES) or "://" in value
-                           or "=" in value or "@" in value)
-            if secret_like or not ENV_NAME.match(value):
+            problem = env_name_problem(values[key])
+            if problem:
                 # Never echo the value: it may be the secret itself.
                 raise self.error(
                     f"'{section}.{key}' must name an environment variable (its name, not its "
-                    f"value); the value ({len(value)} characters) "
-                    + ("looks like a secret itself" if secret_like else "is not a variable name"),
-                    section, key,
+                    f"value); {problem}", section, key,
                     f'write e.g. {key} = "HARNESS_{section.split(".")[-1].upper()}_'
                     f'{key.removesuffix("_env").upper()}" and put the secret in that variable; '
                     "if a secret was written here, rotate it")
@@ -422,25 +391,3 @@ def _valid_port(url: SplitResult) -> bool:
     except ValueError:
         return False
     return True
-
-
-def shared_credentials(topology: Topology) -> list[str]:
-    """Pairs of AWS tiers whose sessions come from the same credentials (same profile and
-    role, the default chain included): one login then reaches both, and a command that reads
-    one tier with the other's account sees the wrong account's resources."""
-    warnings = []
-    seen: dict[tuple[str | None, str | None], str] = {}
-    for tier in topology.tiers.values():
-        if not tier.is_aws:
-            continue
-        key = tier.credentials
-        if key in seen:
-            profile, role = key
-            what = (f"profile {profile or '(default chain)'}, role {role}" if role
-                    else f"profile {profile}" if profile else "the default credential chain")
-            warnings.append(f"tiers '{seen[key]}' and '{tier.name}' share credentials ({what}): "
-                            f"give each tier its own aws_profile or role_arn, so each one is "
-                            f"reached only in its own account")
-        else:
-            seen[key] = tier.name
-    return warnings
