@@ -70,9 +70,18 @@ def check(run: RunConfig, scope: Needs, world: World | None = None) -> None:
     problems = reports_problems(scope.reports) if scope.reports else []
     problems += github.problems()
     if run.backend == "aws":
+        own = world is None
         world = world or _aws_world(run)
-        problems += account_problems(world, scope.tiers)
-        problems += [p for t in scope.databases for p in dsn_problems(run.topology.tier(t))]
+        try:
+            accounts = {t: account_problem(world, t) for t in scope.tiers}
+            problems += [p for p in accounts.values() if p]
+            # A tunnelled DSN is reached only through the tunnel, which reads the instance's
+            # endpoint from RDS: that read waits until the tier's account is known to match.
+            problems += [p for t in scope.databases if not accounts.get(t)
+                         for p in dsn_problems(run.topology.tier(t), world)]
+        finally:
+            if own:
+                world.backend.close()
         problems += [p for t in scope.health for p in endpoint_problems(run.topology.tier(t))]
         problems += [p for t in scope.github_smoke
                      for p in github_smoke_problems(run, run.topology.tier(t))]
@@ -112,32 +121,31 @@ def reports_problems(reports: Path) -> list[str]:
 
 def account_problems(world: World, tiers: tuple[str, ...]) -> list[str]:
     """Each tier's credentials exist and act in the tier's own account."""
-    found = []
-    for name in tiers:
-        tier = world.tier(name)
-        how = f"profile {tier.aws_profile or '(default)'}, role {tier.role_arn or '-'}"
-        try:
-            if world.session(name).get_credentials() is None:
-                found.append(f"tier '{name}': no AWS credentials ({how}): log in (aws sso login, "
-                             "or export AWS_PROFILE / keys) for account "
-                             f"{tier.account_id}")
-                continue
-            account = world.caller_account(name)
-        except HarnessError as exc:
-            found.append(f"tier '{name}': {exc.what} ({how})")
-            continue
-        except Exception as exc:  # botocore raises many kinds for a broken profile
-            found.append(f"tier '{name}': cannot use its AWS credentials ({how}): "
-                         f"{type(exc).__name__}: {exc}")
-            continue
-        if account != tier.account_id:
-            found.append(f"tier '{name}' lives in account {tier.account_id} but its credentials "
-                         f"act in account {account} ({how}): use credentials for "
-                         f"{tier.account_id}")
-    return found
+    return [p for p in (account_problem(world, name) for name in tiers) if p]
 
 
-def dsn_problems(tier: Tier) -> list[str]:
+def account_problem(world: World, name: str) -> str | None:
+    tier = world.tier(name)
+    how = f"profile {tier.aws_profile or '(default)'}, role {tier.role_arn or '-'}"
+    try:
+        if world.session(name).get_credentials() is None:
+            return (f"tier '{name}': no AWS credentials ({how}): log in (aws sso login, or "
+                    f"export AWS_PROFILE / keys) for account {tier.account_id}")
+        account = world.caller_account(name)
+    except HarnessError as exc:
+        return f"tier '{name}': {exc.what} ({how})"
+    except Exception as exc:  # botocore raises many kinds for a broken profile
+        return (f"tier '{name}': cannot use its AWS credentials ({how}): "
+                f"{type(exc).__name__}: {exc}")
+    if account != tier.account_id:
+        return (f"tier '{name}' lives in account {tier.account_id} but its credentials act in "
+                f"account {account} ({how}): use credentials for {tier.account_id}")
+    return None
+
+
+def dsn_problems(tier: Tier, world: World | None = None) -> list[str]:
+    """The tier's database answers on its DSN; through its ``db_tunnel`` when it has one
+    (opened by ``world`` the way the run will open it)."""
     if not tier.db_instance:
         return []
     if not tier.dsn_env:
@@ -147,6 +155,12 @@ def dsn_problems(tier: Tier) -> list[str]:
     if not dsn:
         return [f"${tier.dsn_env} (tier '{tier.name}' database) is not set: export it (e.g. "
                 "through the SSM tunnel)"]
+    if tier.db_tunnel and world is not None:
+        try:
+            dsn = world.databases.source_dsn(tier)
+        except HarnessError as exc:
+            return [f"${tier.dsn_env} (tier '{tier.name}' database, through its db_tunnel): "
+                    f"{exc.what}"]
     problem = _connect_problem(dsn)
     return [f"${tier.dsn_env} (tier '{tier.name}' database): {problem}"] if problem else []
 
