@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from harness import interrupts
+
 T = TypeVar("T")
 
 
@@ -129,6 +131,7 @@ def poll_until(
     """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
 
     Never raises on a deadline: the caller decides what a miss means (e.g. RTO breached).
+    Each attempt is a safe point where a requested stop (``harness.interrupts``) is taken.
     """
     if interval <= 0 or deadline_s <= 0:
         raise ValueError("interval and deadline_s must be positive")
@@ -136,6 +139,7 @@ def poll_until(
     attempts = 0
     last: T | None = None
     while True:
+        interrupts.checkpoint()
         attempt_at = time.monotonic()
         last = probe()
         attempts += 1
