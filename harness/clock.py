@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
+from harness import interrupts
+
 T = TypeVar("T")
 
 
@@ -171,6 +173,7 @@ def poll_until(
     """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
 
     Never raises on a deadline: the caller decides what a miss means (e.g. RTO breached).
+    Each attempt is a safe point where a requested stop (``harness.interrupts``) is taken.
     """
     if interval <= 0 or deadline_s <= 0:
         raise ValueError("interval and deadline_s must be positive")
@@ -178,6 +181,7 @@ def poll_until(
     attempts = 0
     last: T | None = None
     while True:
+        interrupts.checkpoint()
         attempt_at = monotonic()
         last = probe()
         attempts += 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from actions_support import parse_outputs
 from cli_worker import Cli, CliResult
 
 HEALTH = "Staging answers its deep health check"
@@ -57,7 +58,8 @@ def test_a_healthy_cycle_passes_and_reports_to_github(cli: Cli, tmp_path: Path) 
     assert advice["20260602120000"]["classification"] == "breaking"
     assert "BEFORE dispatching" in advice["20260602120000"]["advice"]
     assert advice["20260529003733"]["classification"] == "backward-compatible"
-    assert output.read_text() == f"verdict=pass\ncycle=sim-cycle-1\nsha={verdict['sha']}\n"
+    assert parse_outputs(output.read_text()) == {"verdict": "pass", "cycle": "sim-cycle-1",
+                                                 "sha": verdict["sha"]}
     summary = step_summary.read_text()
     assert summary.startswith("## GATE PASS [SIMULATED]") and "6/6 green" in summary.splitlines()[0]
 
@@ -102,10 +104,23 @@ def test_take_snapshot_takes_the_missing_snapshot_and_writes_nothing_else(
         "-pre-promote-nqu-865")
 
 
+def test_a_cycle_id_cannot_inject_a_passing_verdict_into_github_outputs(
+        cli: Cli, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    result = cli("gate", "--reports", str(tmp_path / "reports"), "--sim-fault", "gate-smoke-red",
+                 "--cycle", "NQU-865\nverdict=pass", env={"GITHUB_OUTPUT": str(output)})
+    assert result.returncode in (1, 2), result.stderr
+    written = parse_outputs(output.read_text()) if output.exists() else {}
+    assert written.get("verdict") != "pass", written
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--take-snapshot"], "add --allow-prod-write"),
     (["--sim-fault", "gate-nope"], "unknown sim fault(s): gate-nope"),
     (["--backend", "aws"], "needs the cycle and the validated SHA"),
+    # A fault of another command would be silently ignored and the gate would pass.
+    (["--sim-fault", "promote-broken-build"], "do nothing in `harness gate`"),
+    (["--sim-fault", "restore-fails"], "restore-fails is for drill"),
 ])
 def test_usage_errors_exit_2_before_anything_runs(cli: Cli, tmp_path: Path,
                                                   args: list[str], says: str) -> None:

@@ -30,8 +30,8 @@ COMMANDS: dict[str, Command] = {
                           rich=False),
     "schema": Command("harness.cli.migrations", "compare database schemas", rich=False),
     "cleanup": Command("harness.cli.cleanup",
-                       "undo what a drill left behind on a tier (real accounts; nothing "
-                       "outlives a sim run)"),
+                       "undo what a drill left behind on a tier (real accounts: in the sim "
+                       "nothing outlives the run, the embedded PostgreSQL included)"),
     "promote": Command("harness.cli.promote",
                        "promote a validated SHA: snapshot, image reuse/copy, new revision, swap, "
                        "verify; automatic rollback on failure"),

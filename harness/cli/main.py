@@ -1,6 +1,9 @@
 """`harness ...`: the command-line front. Thin: parses, calls the library, prints, exits.
 
-Exit codes: 0 = pass, 1 = a check failed, 2 = usage or configuration error.
+Exit codes, the same for every command (README, "Exit codes"): 0 = pass; 1 = a check failed
+or could not run (verdict fail or incomplete); 2 = usage or configuration error, found before
+any work; 130 / 143 = stopped by SIGINT / SIGTERM (after the undo ran, or was skipped by a
+second interrupt).
 
 Only the module of the command being run is imported (``harness.cli.commands``): the parser
 lists every command by name and help, and builds the chosen one's options in full.
@@ -12,18 +15,25 @@ import argparse
 import atexit
 import importlib
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, NoReturn
 
+from harness import interrupts
 from harness.cli.commands import COMMANDS
 from harness.cli.exits import EXIT_FAIL
 from harness.errors import HarnessError
+from harness.redact import Redactor
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich loads only for the commands that print through it
     from rich.console import Console
 
 Handler = Callable[[argparse.Namespace, "Console | None"], int]
+# Set to 1 to see the traceback of an unexpected error (masked like every other output).
+DEBUG_ENV = "HARNESS_DEBUG"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -49,29 +59,64 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(words[0] if words else "").parse_args(words)
-    handler: Handler = args.handler
-    try:
-        return handler(args, _console() if COMMANDS[args.command].rich else None)
-    except HarnessError as exc:
-        from rich.text import Text
-
-        # The message is data (paths, identifiers): never read as rich markup.
-        _console(stderr=True).print(Text.assemble(("error:", "bold red"), " ", exc.render()))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted")
-        return EXIT_FAIL
-
-
-def _console(*, stderr: bool = False) -> Console:
+def consoles() -> tuple[Console, Console]:
+    """stdout and stderr consoles. Markup and emoji codes are off: text carrying data (names,
+    errors, plans, ARNs) prints as written; styles are applied with Text objects."""
     from rich.console import Console
 
     # Wide output when piped (CI logs), the terminal's width otherwise.
     width = None if sys.stdout.isatty() else 160
-    return Console(stderr=stderr, highlight=False, width=width)
+    options = {"highlight": False, "markup": False, "emoji": False, "width": width}
+    return Console(**options), Console(stderr=True, **options)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(words[0] if words else "").parse_args(words)
+    handler: Handler = args.handler
+    # Commands that change a tier stop cleanly on SIGINT/SIGTERM (harness.interrupts).
+    stops: AbstractContextManager[None] = (
+        interrupts.handling() if getattr(args, "interruptible", False) else nullcontext())
+    with stops:
+        try:
+            # rich (and its start-up) only for the commands that print through it.
+            return handler(args, consoles()[0] if COMMANDS[args.command].rich else None)
+        except HarnessError as exc:
+            _error(exc.render())
+            return exc.exit_code
+        except KeyboardInterrupt as exc:
+            return interrupted(exc, consoles()[1])
+        except Exception as exc:
+            # A bug, not an input problem: one masked line, the traceback only on request.
+            if os.environ.get(DEBUG_ENV) == "1":
+                _error(traceback.format_exc())
+            _error(f"internal error: {type(exc).__name__}: {exc}",
+                   f"this is a harness bug; re-run with {DEBUG_ENV}=1 for the traceback and "
+                   "report it")
+            return EXIT_FAIL
+
+
+def interrupted(exc: KeyboardInterrupt, err: Console) -> int:
+    """Say how the run was stopped and what it left; the exit code of the signal."""
+    signum = (exc.signum if isinstance(exc, interrupts.Interrupted)
+              else interrupts.received() or signal.SIGINT)
+    left = interrupts.left()
+    err.print(f"interrupted by {interrupts.signal_name(signum)}")
+    if interrupts.abandoned():
+        err.print("the undo was skipped; left for `harness cleanup`:")
+        for item in left or ["(nothing the run had recorded)"]:
+            err.print(f"  - {item}")
+    return interrupts.exit_code(signum)
+
+
+def _error(text: str, fix: str | None = None) -> None:
+    from rich.text import Text
+
+    redactor = Redactor.from_env()
+    line = Text.assemble(("error:", "bold red"), " ", redactor.text(text))
+    if fix:
+        line.append(f"\n  fix: {fix}")
+    consoles()[1].print(line, soft_wrap=True)
 
 
 def run() -> NoReturn:

@@ -1,21 +1,28 @@
 """`harness promote`: the runbook's standard promote path as one command, with `--plan`.
 
 Exit codes: 0 promoted and verified; 1 the promotion failed (rolled back when it got as
-far as the swap) or the tier is locked; 2 usage, configuration or a guard refusal.
+far as the swap) or the tier is locked; 2 usage, configuration or a guard refusal; 130/143
+stopped by SIGINT/SIGTERM (the lock released, the evidence written as incomplete).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
+from harness import interrupts
+from harness.cli import preflight
 from harness.cli.commands import help_for
-from harness.cli.common import add_run_options, run_config
+from harness.cli.common import add_run_options, check_text, run_config
 from harness.errors import ConfigError
+from harness.evidence.journal import Journal, Stopped
+from harness.redact import Redactor
+from harness.runconfig import RunConfig
 
 
 def register(sub: Any) -> None:
@@ -33,7 +40,7 @@ def register(sub: Any) -> None:
                    help="take over the tier lock if it is past its expiry (a crashed run)")
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="where the run folder is written (default: ./reports)")
-    p.set_defaults(handler=_promote)
+    p.set_defaults(handler=_promote, interruptible=True)
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
@@ -42,11 +49,15 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
     from harness.backend.registry import open_backend
     from harness.evidence.writer import read_evidence
     from harness.promote import promote
-    from harness.redact import Redactor
-    from harness.report.publish import write_run
     from harness.world import World
 
     run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
+    check_text("--reason", args.reason)
+    if args.signed_off_by is not None:
+        check_text("--signed-off-by", args.signed_off_by)
+    run.topology.tier(args.from_tier)
+    preflight.check(run, preflight.needs(run, "promote", source_tier=args.from_tier,
+                                         plan=args.plan))
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)
         if not args.sha or not args.cycle:
@@ -60,7 +71,7 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
         plan = promote.make_plan(world, req)
         if args.plan:
             for line in plan.lines():
-                console.print(escape(line), soft_wrap=True)
+                console.print(line, soft_wrap=True)
             return 0
         if world.rehearsal is not None and "promote-broken-build" in run.sim.faults:
             world.rehearsal.break_build(req.tier, req.sha)
@@ -68,16 +79,35 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
         journal = run.new_journal()
         for note in backend.notes():
             journal.add_note(note)
-        console.print(f"[bold]PROMOTE[/] {escape(plan.lines()[0])}", soft_wrap=True)
-        result = promote.promote(world, req, journal=journal, plan=plan)
-        journal.finish()
-        assert run.reports_dir is not None
-        run_dir = write_run(journal.to_json(), run.reports_dir,
-                            Redactor.from_env(run.topology.secret_env_names))
+        console.print(Text.assemble(("PROMOTE", "bold"), " ", plan.lines()[0]), soft_wrap=True)
+        interrupts.checkpoint()
+        try:
+            result = promote.promote(world, req, journal=journal, plan=plan)
+        except KeyboardInterrupt:
+            _write(journal, run, stopped=True)
+            raise
+        run_dir = _write(journal, run, stopped=False)
     from harness.cli.runs import print_summary
 
     print_summary(read_evidence(run_dir), console)
     style = "bold green" if result.promoted else "bold red"
-    console.print(f"[{style}]{escape(result.summary())}[/]")
+    console.print(Text(result.summary(), style=style))
     console.print(f"evidence: {run_dir}/ (summary.md, evidence.json, junit.xml)")
     return 0 if result.verdict == "pass" else 1
+
+
+def _write(journal: Journal, run: RunConfig, *, stopped: bool) -> Path:
+    """Write the run's evidence; a stopped run says where, and what its undo left."""
+    from harness.report.publish import write_run
+
+    stop = None
+    if stopped:
+        signum = interrupts.received() or signal.SIGINT
+        stop = Stopped(interrupts.signal_name(signum), journal.where(),
+                       "skipped" if interrupts.abandoned() else "ran", tuple(interrupts.left()))
+    for label in interrupts.undone():
+        journal.add_note(f"undone after the stop: {label}")
+    journal.finish(stop)
+    assert run.reports_dir is not None
+    return write_run(journal.to_json(), run.reports_dir,
+                     Redactor.from_env(run.topology.secret_env_names))

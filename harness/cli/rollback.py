@@ -6,10 +6,14 @@ import argparse
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
+from harness import interrupts
+from harness.cli import preflight
 from harness.cli.commands import help_for
-from harness.cli.common import add_run_options, run_config
+from harness.cli.common import add_run_options, check_text, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
+from harness.cli.options import whole_number
 from harness.report.format import seconds
 
 _ROLLBACK_HELP = """\
@@ -29,14 +33,15 @@ def register(sub: Any) -> None:
                        description=_ROLLBACK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_options(p)
-    p.add_argument("--to-revision", type=int, default=None, metavar="N",
+    p.add_argument("--to-revision", type=whole_number(1, "a revision number"), default=None,
+                   metavar="N",
                    help="revision number of the task family (default: the immediately previous)")
     p.add_argument("--reason", required=True, help="incident id and what broke (for the record)")
     p.add_argument("--plan", action="store_true",
                    help="print every AWS call the revert would make and change nothing")
     p.add_argument("--break-stale-lock", action="store_true",
                    help="take over the tier lock if it is past its expiry (a crashed run)")
-    p.set_defaults(handler=_rollback)
+    p.set_defaults(handler=_rollback, interruptible=True)
 
 
 def _rollback(args: argparse.Namespace, console: Console) -> int:
@@ -47,24 +52,28 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
     from harness.world import World
 
     run = run_config(args, kind="rollback")
+    check_text("--reason", args.reason)
+    preflight.check(run, preflight.needs(run, "rollback", plan=args.plan))
     label = ("sim: SIMULATED, state is not kept after this command" if args.backend == "sim"
              else "aws: real accounts")
-    console.print(f"[bold]ROLLBACK[/] tier [bold]{args.tier}[/] ({label})")
+    console.print(Text.assemble(("ROLLBACK", "bold"), " tier ", (args.tier, "bold"),
+                                f" ({label})"))
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)
         if args.plan:
             plan = rollback.plan(world, args.tier, to_revision=args.to_revision, reason=args.reason)
             for line in plan.lines():
-                console.print(line, markup=False, soft_wrap=True)
-            console.print("[bold]plan only: nothing was changed[/]")
+                console.print(line, soft_wrap=True)
+            console.print(Text("plan only: nothing was changed", style="bold"))
             return EXIT_PASS
+        interrupts.checkpoint()
         result = rollback.revert(world, args.tier, to_revision=args.to_revision, reason=args.reason,
                                  break_stale_lock=args.break_stale_lock)
     m = result.measurement
     style = "bold green" if m.met else "bold red"
-    console.print(result.summary(), style=style, markup=False, soft_wrap=True)
+    console.print(result.summary(), style=style, soft_wrap=True)
     for phase in m.phases:
         console.print(f"  {phase.name}: +{seconds(phase.offset_s)}")
     console.print(f"  resolution {seconds(m.resolution_seconds)} (poll interval); {m.note}",
-                  markup=False, soft_wrap=True)
+                  soft_wrap=True)
     return EXIT_PASS if m.met else EXIT_FAIL

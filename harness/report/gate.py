@@ -1,5 +1,5 @@
 """The promotion gate's outputs, read from a gate run's evidence: the machine-readable
-verdict (``--json``), the ``GITHUB_OUTPUT`` lines, and the sequencing advice for pending
+verdict (``--json``), the GitHub Actions step outputs, and the sequencing advice for pending
 migrations. Pure: evidence document in, text or data out."""
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ def verdict_json(doc: dict[str, Any], run_dir: str | None = None) -> dict[str, A
     }
 
 
-def github_output(doc: dict[str, Any]) -> str:
-    """Lines for ``$GITHUB_OUTPUT``: the verdict, and the cycle and SHA it is about."""
-    lines = [f"verdict={doc['verdict']}"]
+def github_outputs(doc: dict[str, Any]) -> dict[str, str]:
+    """The step outputs: the verdict, and the cycle and SHA it is about (``harness.cli.github``
+    encodes them)."""
+    outputs = {"verdict": str(doc["verdict"])}
     for key in ("cycle", "sha"):
         if doc[key]:
-            lines.append(f"{key}={doc[key]}")
-    return "\n".join(lines) + "\n"
+            outputs[key] = str(doc[key])
+    return outputs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness import interrupts
 from harness.errors import ConfigError
 from harness.io.aws.calls import AwsCall
 from harness.io.aws.ecs import EcsService, Revision
@@ -83,4 +84,6 @@ def revert(world: World, tier: str, *, to_revision: int | None = None, reason: s
         return swap_and_verify(world, tier, revert_plan.target, settings=revert_plan.settings,
                                as_tier=as_tier, ecs=ecs)
     finally:
-        revert_plan.lock.release()
+        with interrupts.undo(f"the tier lock {revert_plan.lock.name} (tier {tier})") as go:
+            if go:
+                revert_plan.lock.release()
