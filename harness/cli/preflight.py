@@ -77,7 +77,8 @@ def check(run: RunConfig, scope: Needs, world: World | None = None) -> None:
             problems += [p for p in accounts.values() if p]
             # A tunnelled DSN is reached only through the tunnel, which reads the instance's
             # endpoint from RDS: that read waits until the tier's account is known to match.
-            problems += [p for t in scope.databases if not accounts.get(t)
+            problems += [p for t in scope.databases
+                         if not (accounts.get(t) and run.topology.tier(t).db_tunnel)
                          for p in dsn_problems(run.topology.tier(t), world)]
         finally:
             if own:
