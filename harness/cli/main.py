@@ -10,7 +10,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from harness import __version__
 from harness.cli.exits import EXIT_FAIL
+from harness.cli.parsing import HarnessParser
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:  # rich loads only for the commands that print through it
@@ -31,10 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         workflows,
     )
 
-    parser = argparse.ArgumentParser(
+    parser = HarnessParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (runs, topology, report, rollback, migrations, cleanup, promote, workflows):
         module.register(sub)
@@ -50,17 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.cli import migrations
 
         return migrations.main(words)
-    from rich.console import Console
+    from harness.cli import terminal
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Wide output when piped (CI logs), the terminal's width otherwise.
-    width = None if sys.stdout.isatty() else 160
-    console = Console(highlight=False, width=width)
-    err = Console(stderr=True, highlight=False, width=width)
+    console, err = terminal.console(), terminal.console(stderr=True)
     handler: Handler = args.handler
     try:
-        return handler(args, console)
+        with terminal.heartbeats():
+            return handler(args, console)
     except HarnessError as exc:
         err.print(f"[bold red]error:[/] {exc.render()}", markup=True)
         return exc.exit_code

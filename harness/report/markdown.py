@@ -13,7 +13,7 @@ from harness.report.format import (
     result_text,
     seconds,
 )
-from harness.report.outcome import outcome
+from harness.report.outcome import decision_record, outcome
 
 
 def _cell(text: str) -> str:
@@ -31,12 +31,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
                + (" (simulated)" if doc["simulated"] else "")
                + f" · topology `{doc['topology']}` · {doc['started_at']} → {doc['finished_at']}")
     out.append("")
-    if doc["decision"]:
-        d = doc["decision"]
-        out += ["| cycle | validated SHA | snapshot | signed off by | decision |",
-                "|---|---|---|---|---|",
-                f"| {d['cycle'] or '-'} | {d['sha'] or '-'} | {d['snapshot_id'] or '-'} "
-                f"| {d['signed_off_by'] or '-'} | **{d['verdict'].upper()}** |", ""]
+    record = decision_record(doc)
+    if record is not None:
+        _, rows = record
+        out += ["| " + " | ".join(_cell(label) for label, _ in rows) + " |",
+                "|" + "---|" * len(rows),
+                "| " + " | ".join(_cell(value) for _, value in rows[:-1])
+                + f" | **{rows[-1][1]}** |", ""]
     out += ["| # | status | check | duration | result | link |", "|---|---|---|---|---|---|"]
     for c in doc["checks"]:
         link = c["links"][0] if c["links"] else None

@@ -114,7 +114,8 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     streak = _Streak(settings.healthy_in_a_row, expected)
     remaining = max(settings.deadline_s - watch.elapsed(), settings.poll_s)
     outcome = poll_until(lambda: streak.feed(health.read()), streak.complete,
-                         interval=settings.poll_s, deadline_s=remaining)
+                         interval=settings.poll_s, deadline_s=remaining,
+                         what=f"tier {tier} healthy on {target.label}")
     last = outcome.last.describe(expected) if outcome.last else "no reading"
     throttled = (f"; the swap was throttled {len(swap.throttled)} time(s) and retried"
                  if swap.throttled else "")
@@ -151,7 +152,8 @@ def healthy_on_current(world: World, tier: str) -> Revision:
     health = HealthClient(world.tier(tier))
     settings = RecoverySettings.application(world.topology)
     outcome = poll_until(health.read, lambda r: r.running(current.sha), interval=settings.poll_s,
-                         deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S))
+                         deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S),
+                         what=f"tier {tier} healthy on {current.label}")
     if not outcome.succeeded:
         seen = outcome.last.describe(current.sha) if outcome.last else "no reading"
         raise CheckFailed(f"tier {tier} is not healthy on {current.label} after "

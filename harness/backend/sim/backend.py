@@ -21,6 +21,7 @@ from harness.backend.sim.atomic import atomic_ssm_puts
 from harness.backend.sim.databases import SecretDatabaseProbe, SimDatabases, seed_database
 from harness.backend.sim.dataplane import DataPlane
 from harness.backend.sim.gate_cycle import GateStage, SimCycle
+from harness.backend.sim.incident import IncidentStage, SimIncident
 from harness.backend.sim.seed import SeededTier, seed_tier
 from harness.io.aws.session import tier_session
 from harness.io.db.providers import PostgresServer, open_postgres
@@ -92,6 +93,7 @@ class SimBackend:
                                    self.options.faults)
         self.databases = SimDatabases(self.dataplane)
         self._gate: GateStage | None = None
+        self._incidents: IncidentStage | None = None
 
     def start(self) -> SimBackend:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
@@ -143,6 +145,8 @@ class SimBackend:
             app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
                                    never_recover="never-recover" in options.faults)
         self.dataplane.faults = options.faults
+        if self._incidents is not None:
+            self._incidents.faults = options.faults
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         """The app reuses the session the last seed assumed for its tier (a moto reset
@@ -165,6 +169,11 @@ class SimBackend:
 
     def stage_gate_cycle(self, world: World, cycle: str | None) -> SimCycle:
         return self.gate.prepare(self, world, cycle)
+
+    def stage_data_incident(self, world: World, tier: str, version: str) -> SimIncident:
+        if self._incidents is None:
+            self._incidents = IncidentStage(self.options.faults)
+        return self._incidents.stage(world, tier, version)
 
     def scratch_server(self) -> PostgresServer:
         return self.dataplane.server
@@ -221,6 +230,9 @@ class SimBackend:
         if self._gate is not None:
             self._gate.close()
             self._gate = None
+        if self._incidents is not None:
+            self._incidents.close()
+            self._incidents = None
         for app in self.apps.values():
             app.stop()
         self._atomic.stop()
