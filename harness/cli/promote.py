@@ -12,14 +12,13 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from harness.backend.registry import open_backend
+from harness.cli import publish, terminal
 from harness.cli.common import add_run_options, run_config
 from harness.errors import ConfigError
-from harness.evidence.writer import read_evidence
 from harness.promote import promote
-from harness.redact import Redactor
-from harness.report.publish import write_run
 from harness.world import World
 
 
@@ -40,11 +39,13 @@ def register(sub: Any) -> None:
                    help="take over the tier lock if it is past its expiry (a crashed run)")
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="where the run folder is written (default: ./reports)")
+    publish.add_options(p)
     p.set_defaults(handler=_promote)
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
     run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
+    publish.check_options(args)
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)
         if not args.sha or not args.cycle:
@@ -66,16 +67,12 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
         journal = run.new_journal()
         for note in backend.notes():
             journal.add_note(note)
-        console.print(f"[bold]PROMOTE[/] {escape(plan.lines()[0])}", soft_wrap=True)
+        # stderr: stdout is the result alone, its first line the verdict.
+        terminal.console(stderr=True).print(Text.assemble(("PROMOTE", "bold"), " ",
+                                                          plan.lines()[0]), soft_wrap=True)
         result = promote.promote(world, req, journal=journal, plan=plan)
-        journal.finish()
-        assert run.reports_dir is not None
-        run_dir = write_run(journal.to_json(), run.reports_dir,
-                            Redactor.from_env(run.topology.secret_env_names))
+        doc, run_dir = publish.write(journal, run)
     from harness.cli.runs import print_summary
 
-    print_summary(read_evidence(run_dir), console)
-    style = "bold green" if result.promoted else "bold red"
-    console.print(f"[{style}]{escape(result.summary())}[/]")
-    console.print(f"evidence: {run_dir}/ (summary.md, evidence.json, junit.xml)")
-    return 0 if result.verdict == "pass" else 1
+    publish.publish(doc, run_dir, args, console, topology=run.topology, human=print_summary)
+    return 0 if result.verdict == "pass" and doc["verdict"] == "pass" else 1

@@ -4,24 +4,33 @@ print live progress and the summary table, re-render a run folder."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from harness import guard
+from harness.cli import publish, terminal
 from harness.cli.common import add_run_options, run_config
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import new_run_id
 from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
-from harness.report.format import STATUS_LABEL, headline, measurement_line, one_line, seconds
+from harness.report.format import (
+    STATUS_LABEL,
+    first_line,
+    headline,
+    measurement_line,
+    result_text,
+    seconds,
+)
 from harness.report.gate import github_output, item_reason, item_ref, sequencing, verdict_json
 from harness.report.markdown import render_markdown
+from harness.report.outcome import outcome
 from harness.report.publish import write_renderings
 
 DEFAULT_REPORTS = "reports"
@@ -42,9 +51,7 @@ def register(sub: Any) -> None:
         p.add_argument("--list-faults", action="store_true",
                        help="list the sim faults --sim-fault accepts, and exit")
         add_screenshot_option(p)
-        if name == "gate":
-            p.add_argument("--json", action="store_true",
-                           help="print only the machine-readable verdict (JSON) on stdout")
+        publish.add_options(p)
         p.set_defaults(handler=handler)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
@@ -63,11 +70,10 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
     if args.backend == "aws" and not (args.cycle and args.sha):
         raise ConfigError("the gate on real accounts needs the cycle and the validated SHA",
                           fix="pass --cycle CYCLE --sha SHA (defaults exist only in the sim)")
-    return run_features(args, console, kind="gate", marker="gate", as_json=args.json)
+    return run_features(args, console, kind="gate", marker="gate")
 
 
-def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
-                 as_json: bool = False) -> int:
+def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str) -> int:
     from harness.pytest import session
 
     if args.list_faults:
@@ -75,7 +81,8 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     run_id = new_run_id(kind)
     reports = Path(args.reports).resolve()
     run = run_config(args, kind=kind, reports_dir=reports, run_id=run_id,
-                     progress=not (args.verbose or as_json))
+                     progress=not args.verbose)
+    publish.check_options(args)
     tier = run.topology.tier(run.tier)
     if kind == "drill":
         guard.check_drill_target(tier)
@@ -85,9 +92,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                 fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
              if run.backend == "sim" else "aws: real accounts")
-    if not as_json:
-        console.print(f"[bold]{kind.upper()}[/] on tier [bold]{tier.name}[/] ({where}) · "
-                      f"topology {run.topology.name} · run {run_id}")
+    # stderr, like the progress lines: stdout is the result alone, its first line the verdict.
+    terminal.console(stderr=True).print(Text.assemble(
+        (kind.upper(), "bold"), " on tier ", (tier.name, "bold"),
+        f" ({where}) · topology {run.topology.name} · run {run_id}"), soft_wrap=True)
     code = session.run(run, marker, verbose=args.verbose)
     run_dir = reports / run_id
     if code == session.NO_TESTS_COLLECTED:
@@ -99,11 +107,11 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                            fix="re-run with --verbose to see pytest's output")
     doc = read_evidence(run_dir)
     if kind == "gate":
-        publish_gate(doc, run_dir, console, as_json=as_json)
+        publish.publish(doc, run_dir, args, console, topology=run.topology,
+                        human=print_gate_summary, machine=verdict_json)
+        publish_gate(doc)
     else:
-        print_summary(doc, console)
-        console.print(f"evidence: {_relative(run_dir)}/ "
-                      "(report.html, summary.md, evidence.json, junit.xml)")
+        publish.publish(doc, run_dir, args, console, topology=run.topology, human=print_summary)
     if maybe_screenshot(args, run_dir, console):
         return 2
     if code in session.ABORTED:
@@ -119,31 +127,36 @@ def list_faults(console: Console) -> int:
     return 0
 
 
+def check_row_result(check: dict[str, Any]) -> str:
+    """A check's result in a terminal row: a failure's whole reason; otherwise the first line
+    whole, saying how many more the report holds (never cut mid-phrase)."""
+    text = result_text(check)
+    if check["status"] == "failed":
+        return text
+    line, more = first_line(text)
+    return line + (f" (+{more} line{'s' if more > 1 else ''} in report.html)" if more else "")
+
+
 def print_summary(doc: dict[str, Any], console: Console) -> None:
+    """First line the verdict, then what the run came to in one sentence, then one row per
+    check and the measurements."""
     style = "bold green" if doc["verdict"] == "pass" else "bold red"
-    console.print(f"[{style}]{headline(doc)}[/]")
+    console.print(Text(headline(doc), style=style), soft_wrap=True)
+    console.print(Text(outcome(doc)), soft_wrap=True)
     table = Table(show_edge=False, pad_edge=False)
     for col in ("status", "check", "duration", "result"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for c in doc["checks"]:
-        result = one_line(c["error"]) if c["status"] == "failed" else one_line(c["detail"])
-        table.add_row(f"[{_STYLE[c['status']]}]{STATUS_LABEL[c['status']]}[/]", c["name"],
-                      seconds(c["duration_s"]), result)
+        table.add_row(Text(STATUS_LABEL[c["status"]], style=_STYLE[c["status"]]), Text(c["name"]),
+                      seconds(c["duration_s"]), Text(check_row_result(c)))
     console.print(table)
     for m in doc["measurements"]:
-        console.print(f"  {measurement_line(m)}")
+        console.print(Text(f"  {measurement_line(m)}"), soft_wrap=True)
 
 
-def publish_gate(doc: dict[str, Any], run_dir: Path, console: Console, *,
-                 as_json: bool = False) -> None:
-    """The gate's verdict: on the console (or as JSON), and to GitHub Actions when it runs
-    there (step summary appended, ``verdict=pass|fail`` output)."""
-    if as_json:
-        print(json.dumps(verdict_json(doc, str(run_dir)), indent=2))
-    else:
-        print_gate_summary(doc, console)
-        console.print(f"evidence: {_relative(run_dir)}/ "
-                      "(report.html, summary.md, evidence.json, junit.xml)")
+def publish_gate(doc: dict[str, Any]) -> None:
+    """The gate's verdict to GitHub Actions when it runs there (step summary appended,
+    ``verdict=pass|fail`` output)."""
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as out:
@@ -157,19 +170,21 @@ def publish_gate(doc: dict[str, Any], run_dir: Path, console: Console, *,
 def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
     """First line the verdict; then one row per checklist item: status, reason, link or id."""
     style = "bold green" if doc["verdict"] == "pass" else "bold red"
-    console.print(f"[{style}]{headline(doc)}[/]")
+    console.print(Text(headline(doc), style=style), soft_wrap=True)
+    console.print(Text(outcome(doc)), soft_wrap=True)
     table = Table(show_edge=False, pad_edge=False)
     for col in ("status", "item", "reason", "link / id"):
         table.add_column(col, overflow="fold")
     for c in doc["checks"]:
-        table.add_row(f"[{_STYLE[c['status']]}]{STATUS_LABEL[c['status']]}[/]", c["name"],
-                      item_reason(c), item_ref(c))
+        table.add_row(Text(STATUS_LABEL[c["status"]], style=_STYLE[c["status"]]),
+                      Text(c["name"]), Text(item_reason(c)), Text(item_ref(c)))
     console.print(table)
     rows = sequencing(doc)
     if rows:
         console.print("pending prod migrations, in order:")
         for row in rows:
-            console.print(f"  {row['version']} {row['classification']}: {row['advice']}")
+            console.print(Text(f"  {row['version']} {row['classification']}: {row['advice']}"),
+                          soft_wrap=True)
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
@@ -182,9 +197,3 @@ def _report(args: argparse.Namespace, console: Console) -> int:
         return 2
     return 0 if doc["verdict"] == "pass" else 1
 
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

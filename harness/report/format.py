@@ -62,13 +62,6 @@ def first_line(text: str) -> tuple[str, int]:
     return (lines[0], len(lines) - 1) if lines else ("", 0)
 
 
-def one_line(text: str | None, limit: int = 120) -> str:
-    if not text:
-        return ""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
 def headline(doc: Mapping[str, Any]) -> str:
     checks = doc["checks"]
     green = sum(1 for c in checks if c["status"] == "passed")
