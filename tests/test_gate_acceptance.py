@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from actions_support import parse_outputs
 from gate_worker import run_gate, verdict
 
 HEALTH = "Staging answers its deep health check"
@@ -62,9 +63,13 @@ def test_a_healthy_cycle_passes_and_reports_to_github(worker: Executor, tmp_path
     assert advice["20260602120000"]["classification"] == "breaking"
     assert "BEFORE dispatching" in advice["20260602120000"]["advice"]
     assert advice["20260529003733"]["classification"] == "backward-compatible"
-    assert output.read_text() == f"verdict=pass\ncycle=sim-cycle-1\nsha={verdict['sha']}\n"
+    written = parse_outputs(output.read_text())
+    assert {k: written[k] for k in ("verdict", "kind", "cycle", "sha")} == {
+        "verdict": "pass", "kind": "gate", "cycle": "sim-cycle-1", "sha": verdict["sha"]}
+    assert written["report"] == f"{verdict['evidence']}/report.html"
     summary = step_summary.read_text()
     assert summary.startswith("## GATE PASS [SIMULATED]") and "6/6 green" in summary.splitlines()[0]
+    assert summary.count("## GATE PASS") == 1  # written once, by the gate alone
 
 
 @pytest.mark.parametrize(("fault", "item", "says"), [

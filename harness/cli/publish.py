@@ -1,13 +1,16 @@
 """What every run command (drill, gate, promote, rollback, rollback data) does with its
 result once the evidence is written: the summary on stdout, its first line the verdict (or
-only the JSON with ``--json``); and the notification (``--notify URL``, else the topology's
-``[notify] url_env``), whose failure is printed and never changes the verdict or the exit
-code."""
+only the JSON with ``--json``); in GitHub Actions the step outputs, the step summary (once)
+and an ``::error`` annotation per failed check; and the notification (``--notify URL``, else
+the topology's ``[notify] url_env``), whose failure is printed and never changes the verdict
+or the exit code."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,11 +19,12 @@ from rich.console import Console
 from rich.text import Text
 
 from harness import notify
-from harness.cli import terminal
+from harness.cli import github, terminal
 from harness.evidence.journal import Journal
 from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
-from harness.report.machine import REPORT_FILE, run_json
+from harness.report.machine import REPORT_FILE, error_annotations, outputs, run_json
+from harness.report.markdown import render_markdown
 from harness.report.publish import write_run
 from harness.runconfig import RunConfig
 from harness.topology import Topology
@@ -65,8 +69,8 @@ def relative(path: Path) -> str:
 def publish(doc: Doc, run_dir: Path, args: argparse.Namespace, console: Console, *,
             topology: Topology | None, human: Human,
             machine: Callable[[Doc, str], dict[str, Any]] = run_json) -> None:
-    """The result on stdout (``human`` prints the summary, ``machine`` gives the JSON), then
-    the notification."""
+    """The result on stdout (``human`` prints the summary, ``machine`` gives the JSON), to
+    GitHub Actions when it runs there, then the notification."""
     shown = relative(run_dir)
     if args.json:
         print(json.dumps(machine(doc, shown), indent=2))
@@ -74,6 +78,7 @@ def publish(doc: Doc, run_dir: Path, args: argparse.Namespace, console: Console,
         human(doc, console)
         console.print(Text(f"evidence: {shown}/ ({REPORT_FILE}, summary.md, evidence.json, "
                            "junit.xml)"), soft_wrap=True)
+    to_actions(doc, shown)
     sent = notify.notify_run(doc, url=args.notify, topology=topology,
                              report=f"{shown}/{REPORT_FILE}")
     if sent is not None:
@@ -81,3 +86,19 @@ def publish(doc: Doc, run_dir: Path, args: argparse.Namespace, console: Console,
         err = terminal.console(stderr=True)
         err.print(Text(sent.message, style="green" if sent.delivered else "bold yellow"),
                   soft_wrap=True)
+
+
+def to_actions(doc: Doc, shown: str, environ: dict[str, str] | None = None) -> None:
+    """In GitHub Actions: the step outputs (``harness.report.machine.outputs``), the run's
+    Markdown summary appended to the step summary (the only writer of it: a workflow needs
+    no `cat summary.md` step), and the ``::error`` annotations. Each file is written only
+    when its variable is set, so a run outside Actions writes nothing."""
+    env = dict(os.environ) if environ is None else environ
+    github.set_outputs(outputs(doc, shown), env)
+    github.append_summary(render_markdown(doc), env)
+    if env.get("GITHUB_ACTIONS") == "true":
+        # stderr: stdout stays the result alone (the JSON with --json); the runner reads
+        # workflow commands from both streams.
+        for line in error_annotations(doc):
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()

@@ -4,7 +4,6 @@ print live progress and the summary table, re-render a run folder."""
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,7 @@ from harness.report.format import (
     result_text,
     seconds,
 )
-from harness.report.gate import github_output, item_reason, item_ref, sequencing, verdict_json
-from harness.report.markdown import render_markdown
+from harness.report.gate import item_reason, item_ref, sequencing, verdict_json
 from harness.report.outcome import outcome
 from harness.report.publish import write_renderings
 
@@ -109,7 +107,6 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     if kind == "gate":
         publish.publish(doc, run_dir, args, console, topology=run.topology,
                         human=print_gate_summary, machine=verdict_json)
-        publish_gate(doc)
     else:
         publish.publish(doc, run_dir, args, console, topology=run.topology, human=print_summary)
     if maybe_screenshot(args, run_dir, console):
@@ -152,19 +149,6 @@ def print_summary(doc: dict[str, Any], console: Console) -> None:
     console.print(table)
     for m in doc["measurements"]:
         console.print(Text(f"  {measurement_line(m)}"), soft_wrap=True)
-
-
-def publish_gate(doc: dict[str, Any]) -> None:
-    """The gate's verdict to GitHub Actions when it runs there (step summary appended,
-    ``verdict=pass|fail`` output)."""
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as out:
-            out.write(render_markdown(doc) + "\n")
-    output_file = os.environ.get("GITHUB_OUTPUT")
-    if output_file:
-        with open(output_file, "a", encoding="utf-8") as out:
-            out.write(github_output(doc))
 
 
 def print_gate_summary(doc: dict[str, Any], console: Console) -> None:

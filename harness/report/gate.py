@@ -1,6 +1,6 @@
 """The promotion gate's outputs, read from a gate run's evidence: the machine-readable
-verdict (``--json``), the ``GITHUB_OUTPUT`` lines, and the sequencing advice for pending
-migrations. Pure: evidence document in, text or data out."""
+verdict (``--json``) and the sequencing advice for pending migrations. Pure: evidence
+document in, text or data out."""
 
 from __future__ import annotations
 
@@ -56,12 +56,3 @@ def verdict_json(doc: dict[str, Any], run_dir: str | None = None) -> dict[str, A
                    "link": item_link(c)} for c in checks],
         "sequencing": sequencing(doc),
     }
-
-
-def github_output(doc: dict[str, Any]) -> str:
-    """Lines for ``$GITHUB_OUTPUT``: the verdict, and the cycle and SHA it is about."""
-    lines = [f"verdict={doc['verdict']}"]
-    for key in ("cycle", "sha"):
-        if doc[key]:
-            lines.append(f"{key}={doc[key]}")
-    return "\n".join(lines) + "\n"
