@@ -37,12 +37,15 @@ def promote_condition(workflow: Path) -> str:
 
 
 def assert_summary_once(run: JobRun, step_id: str, heading: str) -> None:
-    """The command wrote the step summary once, and no other step of the job writes it."""
+    """The command wrote the step summary once, and no other step of the job writes it;
+    its log (stdout, piped) starts with the same verdict line."""
     others = [s.get("name") for s in run.job["steps"]
               if "GITHUB_STEP_SUMMARY" in str(s.get("run", ""))]
     assert not others, f"steps writing the step summary besides the harness: {others}"
-    summary = run.step(step_id).summary
-    assert summary.startswith(f"## {heading}") and summary.count("\n## ") == 0, summary[:300]
+    step = run.step(step_id)
+    assert step.summary.startswith(f"## {heading}") and step.summary.count("\n## ") == 0, \
+        step.summary[:300]
+    assert step.stdout.startswith(heading), step.stdout[:300]
 
 
 def test_rollback_layer1_job(tmp_path: Path) -> None:
