@@ -7,7 +7,7 @@ with a random delimiter that the value does not contain, so no value (a cycle id
 newline in it, say) can add or change another output. Names are checked, never rewritten.
 
     from harness.cli import github
-    github.set_outputs({"verdict": "pass", "cycle": "NQU-865"})
+    github.write_outputs({"verdict": "pass", "cycle": "NQU-865"})
     github.append_summary(markdown)
 """
 
@@ -40,7 +40,7 @@ def encode_outputs(values: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def set_outputs(values: Mapping[str, str], env: Mapping[str, str] | None = None) -> bool:
+def write_outputs(values: Mapping[str, str], env: Mapping[str, str] | None = None) -> bool:
     """Append ``values`` to ``$GITHUB_OUTPUT``; False when the variable is not set."""
     return _append(OUTPUT_ENV, encode_outputs(values), env)
 

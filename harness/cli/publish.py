@@ -94,7 +94,7 @@ def to_actions(doc: Doc, shown: str, environ: dict[str, str] | None = None) -> N
     no `cat summary.md` step), and the ``::error`` annotations. Each file is written only
     when its variable is set, so a run outside Actions writes nothing."""
     env = dict(os.environ) if environ is None else environ
-    github.set_outputs(outputs(doc, shown), env)
+    github.write_outputs(outputs(doc, shown), env)
     github.append_summary(render_markdown(doc), env)
     if env.get("GITHUB_ACTIONS") == "true":
         # stderr: stdout stays the result alone (the JSON with --json); the runner reads
