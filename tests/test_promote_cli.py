@@ -37,5 +37,5 @@ def test_a_broken_build_is_rolled_back_reported_fail_with_both_phases(tmp_path: 
     assert (decision["cycle"], decision["sha"], decision["signed_off_by"], decision["verdict"]) == \
         ("NQU-865", SHA, "Joe", "fail")
     assert decision["snapshot_id"].startswith("invapp-dev-rds-")
-    assert "rolled back to invapp-dev-app:3, verified healthy" in out.stdout
+    assert "rolled back to invapp-dev-app:3, healthy after" in out.stdout.splitlines()[1]
     assert "promote-broken-build" in " ".join(doc["notes"])
