@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,8 @@ SHA = image_sha("staging", 3)  # what the sim's staging runs: the validated buil
 
 
 def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=ROOT,
+    env = {**os.environ, "COLUMNS": "200"}  # as tests/test_cli.py says
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
