@@ -23,6 +23,9 @@ TAG_DRILL_ID = "harness:drill-id"
 TAG_CREATED_BY = "harness:created-by"
 TAG_CYCLE = "harness:cycle"
 TAG_REASON = "harness:reason"
+# On a drill's broken copy of a task definition: the revision it was made from (where cleanup
+# puts the service when no undo record says otherwise).
+TAG_COPIED_FROM = "harness:copied-from"
 CREATED_BY = "promotion-harness"
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -30,6 +30,7 @@ class SimKnobs:
     rollout_latency_s: float = 1.0
     faults: tuple[str, ...] = ()
     postgres_dsn: str | None = None
+    deregistration_delay_s: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,12 @@ class RunConfig:
         backend = get("backend")
         faults = tuple(get("sim_fault") or ())
         latency = float(get("sim_rollout_latency"))
-        if not math.isfinite(latency) or latency < 0:
-            raise ConfigError(f"--sim-rollout-latency {latency} is not a finite number of "
-                              "seconds >= 0", fix="pass e.g. --sim-rollout-latency 1.0")
+        delay = float(get("sim_deregistration_delay"))
+        for flag, value in (("--sim-rollout-latency", latency),
+                            ("--sim-deregistration-delay", delay)):
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{flag} {value} is not a finite number of seconds >= 0",
+                                  fix=f"pass e.g. {flag} 1.0")
         if backend != "sim" and faults:
             raise ConfigError("--sim-fault only applies to the sim backend",
                               fix="drop --sim-fault, or use --backend sim")
@@ -72,7 +76,7 @@ class RunConfig:
         return cls(
             backend=backend, topology=topology, tier=tier, kind=kind or "tests",
             reports_dir=reports_dir, run_id=run_id, cycle=get("cycle"), sha=get("sha"),
-            sim=SimKnobs(latency, faults, os.environ.get(SIM_POSTGRES_DSN_ENV) or None),
+            sim=SimKnobs(latency, faults, os.environ.get(SIM_POSTGRES_DSN_ENV) or None, delay),
             allow_prod_write=bool(get("allow_prod_write")), progress=progress,
             gate=gate_options(get))
 

@@ -17,6 +17,7 @@ from harness.rollback import layer1 as rollback
 from harness.rollback.recovery import ServiceRecovery, healthy_on_current
 from harness.runconfig import RunConfig
 from harness.topology import Tier
+from harness.undo.summary import CleanupSummary
 from harness.world import World
 
 from .common import recorded
@@ -51,11 +52,21 @@ def cluster_exists(world: World, tier: Tier, check: CheckRecord) -> None:
 @pytest.fixture
 def broken_image(world: World, run_config: RunConfig, journal: Journal,
                  check: CheckRecord) -> Iterator[BrokenImageDrill]:
-    """What the drill registers on the target tier, removed afterwards pass or fail."""
+    """What the drill registers on the target tier, undone afterwards pass or fail."""
     drill = BrokenImageDrill(world, run_config.tier, journal.run_id)
     yield drill
-    for line in drill.cleanup():
+    cleaned_up(check, drill.cleanup())
+
+
+def cleaned_up(check: CheckRecord, summary: CleanupSummary) -> None:
+    """The finaliser's replay goes into the evidence; a tier left unclean fails the check."""
+    for line in summary.lines():
         check.note(f"cleanup: {line}")
+    if not summary.complete:
+        why = (f"the drill's cleanup did not leave tier {summary.tier} verified clean: run "
+               f"`harness cleanup --tier {summary.tier} --drill-id {summary.drill_id}`")
+        check.status = "failed"
+        check.error = f"{check.error}; then {why}" if check.error else why
 
 
 @given("the drill's target tier is healthy on the revision it runs", target_fixture="tier")

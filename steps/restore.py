@@ -14,7 +14,6 @@ from harness.drill.data_restore import DataDrill, Layer2Rehearsal
 from harness.errors import CheckFailed
 from harness.evidence.journal import CheckRecord, Journal
 from harness.io.aws import secrets as db_secret
-from harness.rollback import layer1 as rollback
 from harness.rollback.datacheck import Fingerprint, table_rows
 from harness.rollback.layer2 import Layer2Result
 from harness.rollback.recovery import ServiceRecovery
@@ -23,6 +22,7 @@ from harness.runconfig import RunConfig
 from harness.world import World
 
 from .common import recorded as recorded_revert
+from .drill import cleaned_up
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -33,11 +33,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def data_drill(world: World, run_config: RunConfig, journal: Journal,
                check: CheckRecord) -> Iterator[DataDrill]:
-    """The drill's data-path work on the target tier, cleaned up afterwards pass or fail."""
+    """The drill's data-path work on the target tier, undone afterwards pass or fail."""
     drill = DataDrill(world, run_config.tier, journal.run_id)
     yield drill
-    for line in drill.cleanup():
-        check.note(f"cleanup: {line}")
+    cleaned_up(check, drill.cleanup())
 
 
 # --- drill step 4 -----------------------------------------------------------------------------
@@ -119,8 +118,10 @@ def layer2(world: World, run_config: RunConfig, journal: Journal, check: CheckRe
     """A Layer-2 rehearsal on the run's tier; what it restores is removed afterwards."""
     rehearsal = Layer2Rehearsal(DataDrill(world, run_config.tier, journal.run_id), tmp_path)
     yield rehearsal
-    for line in rehearsal.cleanup():
+    summary, lines = rehearsal.cleanup()
+    for line in lines:
         check.note(f"cleanup: {line}")
+    cleaned_up(check, summary)
 
 
 @given("the tier's data fingerprinted and a pre-promotion snapshot taken")
@@ -134,9 +135,9 @@ def migration_applied(layer2: Layer2Rehearsal, check: CheckRecord) -> None:
 
 
 @given("the application reverted to the revision it ran before", target_fixture="app_revert")
-def app_reverted(world: World, layer2: Layer2Rehearsal, journal: Journal, check: CheckRecord) -> ServiceRecovery:
-    return recorded_revert(journal, check, rollback.revert(
-        world, layer2.drill.tier, reason=f"Layer-2 rehearsal {journal.run_id}: application first"))
+def app_reverted(layer2: Layer2Rehearsal, journal: Journal, check: CheckRecord) -> ServiceRecovery:
+    return recorded_revert(journal, check, layer2.drill.revert_app(
+        f"Layer-2 rehearsal {journal.run_id}: application first"))
 
 
 @given("the migration's down migration fails")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from pytest_bdd import given, parsers, then, when
 
@@ -11,16 +13,46 @@ from harness.io.aws.ecs import Revision
 from harness.io.http.health import HealthClient
 from harness.rollback import layer1 as rollback
 from harness.rollback.recovery import ServiceRecovery, on_newest, service
+from harness.undo.replay import replay
+from harness.undo.store import UndoLog
+from harness.undo.summary import ECS_KINDS, CleanupSummary
 from harness.world import World
 
 from .common import recorded
+from .drill import cleaned_up
 
 REASON = "harness rollback feature"
 
 
+class Rehearsal:
+    """What a rollback scenario changes on a tier is recorded first and undone afterwards, so
+    a real drill tier is left on the revision it ran (the sim is reset anyway)."""
+
+    def __init__(self, world: World, run_id: str) -> None:
+        self.world, self.run_id = world, run_id
+        self.logs: dict[str, UndoLog] = {}
+
+    def changing(self, tier: str) -> World:
+        log = self.logs.setdefault(tier, UndoLog(self.world, tier, self.run_id, "rollback"))
+        log.service(service(self.world, tier).current_arn())
+        return self.world
+
+    def undo(self) -> Iterator[CleanupSummary]:
+        for tier in self.logs:
+            yield replay(self.world, tier, self.run_id, kinds=ECS_KINDS)
+
+
+@pytest.fixture
+def rehearsal(world: World, journal: Journal, check: CheckRecord) -> Iterator[Rehearsal]:
+    done = Rehearsal(world, journal.run_id)
+    yield done
+    for summary in done.undo():
+        cleaned_up(check, summary)
+
+
 @given(parsers.parse('tier "{tier}" runs its newest revision'), target_fixture="noted")
-def runs_newest(world: World, tier: str) -> Revision:
-    return on_newest(world, tier)
+def runs_newest(rehearsal: Rehearsal, tier: str) -> Revision:
+    return on_newest(rehearsal.changing(tier), tier)
 
 
 @given(parsers.parse('the revision tier "{tier}" runs is noted'), target_fixture="noted")
@@ -38,15 +70,15 @@ def deregistered_revision(world: World, tier: str) -> Revision:
 
 
 @when(parsers.parse('tier "{tier}" is rolled back without naming a revision'), target_fixture="recovery")
-def rolled_back_default(world: World, journal: Journal, check: CheckRecord, tier: str) -> ServiceRecovery:
-    return recorded(journal, check, rollback.revert(world, tier, reason=REASON))
+def rolled_back_default(rehearsal: Rehearsal, journal: Journal, check: CheckRecord, tier: str) -> ServiceRecovery:
+    return recorded(journal, check, rollback.revert(rehearsal.changing(tier), tier, reason=REASON))
 
 
 @when(parsers.parse('tier "{tier}" is rolled back to its oldest ACTIVE revision, named by number'),
       target_fixture="recovery")
-def rolled_back_oldest(world: World, journal: Journal, check: CheckRecord, tier: str) -> ServiceRecovery:
-    oldest = service(world, tier).revision_numbers()[0]
-    return recorded(journal, check, rollback.revert(world, tier, to_revision=oldest, reason=REASON))
+def rolled_back_oldest(rehearsal: Rehearsal, journal: Journal, check: CheckRecord, tier: str) -> ServiceRecovery:
+    oldest = service(rehearsal.world, tier).revision_numbers()[0]
+    return recorded(journal, check, rollback.revert(rehearsal.changing(tier), tier, to_revision=oldest, reason=REASON))
 
 
 @when(parsers.parse('tier "{tier}" is rolled back to revision {number:d}'), target_fixture="refusal")

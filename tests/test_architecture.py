@@ -25,7 +25,7 @@ PURE = ("harness.errors", "harness.clock", "harness.redact", "harness.naming", "
         "harness.report.outcome", "harness.report.notice", "harness.workflows.model",
         "harness.workflows.contract", "harness.workflows.shell", "harness.workflows.commands",
         "harness.migrations.rules", "harness.migrations.txmode", "harness.migrations.lint",
-        "harness.io.db.schema", "harness.cli.exits")
+        "harness.io.db.schema", "harness.cli.exits", "harness.undo.record", "harness.undo.summary")
 IO_LIBRARIES = ("boto3", "botocore", "moto", "psycopg", "pgserver", "testcontainers", "httpx",
                 "requests", "urllib3", "urllib.request", "http.client", "socket", "subprocess",
                 "pytest", "pytest_bdd", "_pytest")

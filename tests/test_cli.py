@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 
 from harness.evidence.writer import load_schema
+from harness.rollback.restore import APP_HEALTHY, DATA_VERIFIED
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,6 +34,10 @@ def test_drill_writes_schema_valid_evidence_and_summary(tmp_path: Path) -> None:
     assert (latest / "summary.md").read_text().startswith("## DRILL PASS [SIMULATED]")
     assert "DRILL PASS" in out.stdout
     assert all(c["steps"] and all(s["duration_s"] >= 0 for s in c["steps"]) for c in doc["checks"])
+    # The repoint waits for a new deployment to replace the tasks: >= the rollout latency.
+    (data,) = [m for m in doc["measurements"] if m["name"] == "data RTO"]
+    at = {p["name"]: p["offset_s"] for p in data["phases"]}
+    assert at[APP_HEALTHY] - at[DATA_VERIFIED] >= 0.2, at
 
 
 def test_drill_on_prod_is_refused_with_exit_2(tmp_path: Path) -> None:

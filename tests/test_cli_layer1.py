@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,22 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     password = "pw-that-must-never-be-printed"
     monkeypatch.setenv("HARNESS_STAGING_BASIC_AUTH_PASSWORD", password)
-    t0 = time.monotonic()
     out = harness("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
                   "--reports", str(tmp_path))
-    wall = time.monotonic() - t0
     assert out.returncode == 1, out.stdout + out.stderr
     assert "DRILL FAIL" in out.stdout and "application RTO breached" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
     doc = json.loads((tmp_path / "latest" / "evidence.json").read_text())
     rto = next(m for m in doc["measurements"] if m["name"] == "application RTO")
-    assert not rto["completed"] and not rto["met"] and rto["seconds"] < 2.9
+    assert not rto["completed"] and not rto["met"] and rto["seconds"] < 3.1
     assert any("never-recover" in n for n in doc["notes"])
-    assert any("given up after 2.4 s" in n for n in doc["notes"])
-    status = {c["name"]: c["status"] for c in doc["checks"]}
-    assert status["The smoke gate fails on a deliberately broken image"] == "passed"
-    assert wall < 60
+    assert any("given up after 2.6 s" in n for n in doc["notes"])
+    checks = {c["name"]: c for c in doc["checks"]}
+    # The broken image was caught; but in a world where nothing rolls out any more, the
+    # drill cannot put the tier back either, and the check that broke it says so.
+    caught = checks["The smoke gate fails on a deliberately broken image"]
+    assert "time to detect" in caught["detail"] and caught["status"] == "failed"
+    assert "cleanup did not leave tier staging verified clean" in caught["error"]
     written = "".join(p.read_text() for p in (tmp_path / "latest").iterdir())
     assert password not in written + out.stdout + out.stderr
 
@@ -47,6 +47,8 @@ def test_rollback_in_the_sim_reports_the_measured_recovery(tmp_path: Path) -> No
     assert "SIMULATED, state is not kept" in out.stderr
     doc = json.loads((tmp_path / "latest" / "evidence.json").read_text())
     assert "invapp-staging-app:3 -> invapp-staging-app:1" in doc["checks"][1]["name"]
+    phases = [p["name"] for p in doc["measurements"][0]["phases"]]
+    assert "serving healthy" in phases and "deployment completed" in phases
 
 
 def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:

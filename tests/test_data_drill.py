@@ -37,8 +37,9 @@ def test_each_data_fault_fails_step_4_naming_the_phase(tmp_path: Path, fault: st
     assert not any("Traceback" in (c["error"] or "") for c in doc["checks"])
     (data_rto,) = [m for m in doc["measurements"] if m["name"] == "data RTO"]
     assert not data_rto["completed"] and not data_rto["met"]
-    assert "cleanup: deleted restored instance" in step4["detail"] or fault == "restore-fails"
-    assert "cleanup: deleted snapshot invapp-staging-postgres-drill-r1" in step4["detail"]
+    assert "cleanup: restored instances: deleted" in step4["detail"] or fault == "restore-fails"
+    assert "cleanup: snapshots: deleted invapp-staging-postgres-drill-r1" in step4["detail"]
+    assert "cleanup: tier staging is clean of what drill r1 left" in step4["detail"]
     assert doc["verdict"] == "fail"
 
 

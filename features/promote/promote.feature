@@ -1,11 +1,13 @@
-@promote @sim_only
+@promote
 Feature: Promote a validated build to production
   Production changes only by promoting the exact build that passed the staging soak. The
   promotion takes a snapshot of the production database first, reuses the build's image
   when production's registry already has it (tags are immutable: never pushed twice),
   registers a new task-definition revision, swaps the service and checks deep health on
   that build. If the build is not healthy, the same run puts the previous revision back
-  and checks that too. Only one promotion or rollback runs on production at a time.
+  and checks that too, and the failed revision is retired so no later rollback picks it.
+  Only one promotion or rollback runs on production at a time. These scenarios write to
+  production: outside the sim they run only when production writes are explicitly allowed.
 
   Scenario: A validated build is promoted along the standard path
     Given staging runs a validated build
@@ -28,6 +30,7 @@ Feature: Promote a validated build to production
     When it is promoted to production for cycle "NQU-867" signed off by "Joe"
     Then the promotion fails at "swap and verify"
     And the same run rolled production back to the previous revision and it is healthy
+    And the failed revision is no longer ACTIVE
     And the decision record names cycle "NQU-867", the build, the snapshot, signer "Joe" and "fail"
 
   Scenario: A second promotion started at the same moment is refused

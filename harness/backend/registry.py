@@ -26,7 +26,9 @@ def _sim(run: RunConfig) -> Backend:
     knobs = run.sim
     return SimBackend(run.topology, SimOptions(rollout_latency_s=knobs.rollout_latency_s,
                                                faults=frozenset(knobs.faults),
-                                               postgres_dsn=knobs.postgres_dsn)).start()
+                                               postgres_dsn=knobs.postgres_dsn,
+                                               deregistration_delay_s=knobs.deregistration_delay_s)
+                      ).start()
 
 
 BACKENDS: dict[str, Callable[[RunConfig], Backend]] = {"sim": _sim, "aws": _aws}

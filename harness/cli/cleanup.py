@@ -1,7 +1,10 @@
-"""`harness cleanup`: remove what a drill left behind on a tier (e.g. after a killed run):
-restored instances and snapshots tagged with a drill id, the drill's canary rows, and the
-tier lock if a drill killed during its revert still holds it; the application is first
-pointed back at the tier's own database if it was left on a copy."""
+"""`harness cleanup`: undo what drills left on a tier (e.g. after a killed run), from the undo
+records the drills wrote into the tier before each change and the tags on what they created:
+the DB-host secret pointed back, the service back on the revision it ran before (a new
+deployment, verified healthy), the drills' revisions deregistered, a lock a drill left
+removed, restored instances, snapshots and canary rows deleted. It then looks again at every
+kind and says "nothing left" only when it found nothing; exit 0 only when the tier is verified
+clean."""
 
 from __future__ import annotations
 
@@ -9,17 +12,18 @@ import argparse
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness import guard
 from harness import topology as topology_mod
 from harness.backend.aws import AwsBackend
-from harness.drill.data_restore import reap
-from harness.promote.lock import remove_drill_lock
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS
+from harness.undo.replay import replay
 from harness.world import World
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cleanup", help="remove what a drill left behind on a tier (real "
+    p = sub.add_parser("cleanup", help="undo what a drill left behind on a tier (real "
                        "accounts; nothing outlives a sim run)", description=__doc__)
     p.add_argument("--topology", default=None, metavar="FILE",
                    help="topology TOML (default: the bundled runbook topology)")
@@ -33,14 +37,15 @@ def _cleanup(args: argparse.Namespace, console: Console) -> int:
     topology = topology_mod.load(args.topology)
     tier = topology.tier(args.tier)
     guard.check_drill_target(tier)
-    world = World(AwsBackend(topology))
-    which = f"drill {args.drill_id}" if args.drill_id else "every drill"
-    console.print(f"[bold]CLEANUP[/] tier [bold]{tier.name}[/] (account {tier.account_id}): "
-                  f"resources tagged by {which}")
-    reaped = reap(world, tier.name, args.drill_id)
-    for line in reaped.lines():
-        console.print(f"  {line}")
-    lock = remove_drill_lock(world, tier.name, args.drill_id)
-    if lock is not None:
-        console.print(f"  removed the tier lock a drill left behind: {lock.describe()}")
-    return 0 if reaped.complete else 1
+    backend = AwsBackend(topology)
+    try:
+        world = World(backend)
+        which = f"drill {args.drill_id}" if args.drill_id else "every drill"
+        console.print(f"[bold]CLEANUP[/] tier [bold]{escape(tier.name)}[/] (account "
+                      f"{tier.account_id}): what {escape(which)} left")
+        summary = replay(world, tier.name, args.drill_id)
+    finally:
+        backend.close()
+    for line in summary.lines():
+        console.print(f"  {line}", markup=False, soft_wrap=True)
+    return EXIT_PASS if summary.complete else EXIT_FAIL

@@ -30,7 +30,11 @@ RUN = (
     Option(("--sha",), {"default": None, "help": "validated commit SHA"}),
     Option(("--sim-rollout-latency",), {
         "type": float, "default": 1.0, "metavar": "SECONDS",
-        "help": "sim: seconds before a new task definition starts answering (default 1.0)"}),
+        "help": "sim: seconds before a new deployment's tasks start answering (default 1.0)"}),
+    Option(("--sim-deregistration-delay",), {
+        "type": float, "default": 0.2, "metavar": "SECONDS",
+        "help": "sim: seconds a replaced task keeps draining before ECS stops it, i.e. from "
+                "serving healthy to deployment completed (default 0.2; AWS's default is 300)"}),
     Option(("--sim-fault",), {"action": "append", "default": [], "metavar": "NAME",
                               "help": "sim: inject a named fault (repeatable; "
                                       "`harness drill --list-faults`)"}),

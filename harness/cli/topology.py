@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness import topology as topology_mod
@@ -55,7 +56,11 @@ def _show(args: argparse.Namespace, console: Console) -> int:
 
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    from harness.topology.validate import shared_credentials
+
     top = topology_mod.load(args.file)
-    console.print(f"[green]ok[/]: {args.file} is a valid topology ({len(top.tiers)} tiers: "
-                  f"{', '.join(top.tiers)})")
+    console.print(f"[green]ok[/]: {escape(args.file)} is a valid topology ({len(top.tiers)} "
+                  f"tiers: {escape(', '.join(top.tiers))})")
+    for warning in shared_credentials(top):
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     return 0

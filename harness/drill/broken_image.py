@@ -1,21 +1,27 @@
 """Drill step 1's deliberately broken image: register a tagged copy of the running task
 definition carrying the tier's break marker, deploy it, time how long the smoke gate takes
-to catch it, and leave the tier as it was found (service back, revision deregistered).
+to catch it, and leave the tier as it was found (service back and verified healthy, revision
+deregistered). Each change is recorded in the tier's undo record before it is made, so a
+killed drill is undone by ``harness cleanup`` the same way the finaliser undoes it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from harness import naming
 from harness.clock import Measurement, Stopwatch, poll_until
 from harness.evidence.journal import CheckRecord, Journal
 from harness.gate.smoke import SmokeResult, SmokeSource, smoke_for
 from harness.io.aws.ecs import EcsService, Revision
 from harness.io.http.health import HealthClient
+from harness.undo.replay import replay
+from harness.undo.store import UndoLog
+from harness.undo.summary import ECS_KINDS, CleanupSummary
 from harness.world import World
 
 TIME_TO_DETECT = "time to detect"
-DRILL_TAG = "harness:drill-id"
+DRILL_TAG = naming.TAG_DRILL_ID
 PURPOSE_TAG = "harness:purpose"
 
 
@@ -37,25 +43,27 @@ class BrokenImageDrill:
     drill_id: str
     known_good: Revision | None = None
     broken: Revision | None = None
-    cleaned: list[str] = field(default_factory=list)
-    _cleaned_up: bool = False
+    cleaned: CleanupSummary | None = None
 
     def __post_init__(self) -> None:
         self.ecs = EcsService(self.world, self.tier)
         self.health = HealthClient(self.world.tier(self.tier))
+        self.undo = UndoLog(self.world, self.tier, self.drill_id, "drill")
 
-    @property
-    def tags(self) -> dict[str, str]:
-        return {DRILL_TAG: self.drill_id, PURPOSE_TAG: "broken-image"}
+    def tags(self, known_good: Revision) -> dict[str, str]:
+        return {DRILL_TAG: self.drill_id, PURPOSE_TAG: "broken-image",
+                naming.TAG_COPIED_FROM: known_good.arn}
 
     def deploy(self) -> Stopwatch:
         """Register the broken copy of what runs now and swap the service to it. The returned
         stopwatch started at the swap call."""
         self.world.guard_write(self.tier, action="deploy a deliberately broken image")
         self.known_good = self.ecs.current()
+        self.undo.service(self.known_good.arn)
         name, value = self.world.tier(self.tier).drill_break
         self.broken = self.ecs.register_copy(self.known_good, environment={name: value},
-                                             tags=self.tags)
+                                             tags=self.tags(self.known_good))
+        self.undo.revision(self.broken.arn)
         watch = Stopwatch()
         watch.mark("deploy issued")
         self.ecs.swap(self.broken)
@@ -84,19 +92,13 @@ class BrokenImageDrill:
                                f"{watch.elapsed():.1f} s: the broken image was NOT caught")
         return Detection(False, m, outcome.last, outcome.attempts)
 
-    def cleanup(self) -> list[str]:
-        """Put the service back on the known-good revision if it still asks for the broken
-        one, then deregister the broken revision. Whoever uses the tier next waits for it
-        to be healthy (see ``recovery.healthy_on_current``)."""
-        if self.broken is None or self._cleaned_up:
-            return self.cleaned
-        self._cleaned_up = True
-        if self.known_good is not None and self.ecs.current_arn() == self.broken.arn:
-            self.ecs.swap(self.known_good)
-            self.cleaned.append(f"service {self.ecs.service} put back on {self.known_good.label} "
-                                "(its rollout is not waited for here)")
-        self.ecs.deregister(self.broken)
-        self.cleaned.append(f"deregistered {self.broken.label} (tag {DRILL_TAG}={self.drill_id})")
+    def cleanup(self) -> CleanupSummary:
+        """Replay this drill's undo record on the tier (service back on the known-good revision
+        and verified healthy, the broken revision deregistered, a lock left by its revert
+        removed) and check nothing is left. Safe to call whatever happened before (it is the
+        finaliser); replays once."""
+        if self.cleaned is None:
+            self.cleaned = replay(self.world, self.tier, self.drill_id, kinds=ECS_KINDS)
         return self.cleaned
 
 

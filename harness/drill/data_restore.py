@@ -1,110 +1,51 @@
-"""Drill step 4 and Layer-2 cleanup: repoint the application at a restored instance, and
-remove everything a drill created (pass, fail or killed).
+"""Drill step 4 and the Layer-2 rehearsal: repoint the application at a restored instance,
+and undo everything a drill changed (pass, fail or killed).
 
-``DataDrill`` owns one drill's data-path work on one tier; ``reap`` removes what any drill
-left behind, and is what ``harness cleanup`` runs.
+``DataDrill`` owns one drill's data-path work on one tier. Before the repoint it records in the
+tier's undo record where the DB-host secret and the service were; what it creates carries the
+drill's tag; its cleanup is ``harness.undo.replay.replay``, the same replay `harness cleanup`
+runs after a killed drill.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness import naming
 from harness.clock import utcnow
-from harness.errors import HarnessError
 from harness.io.aws import rds
 from harness.io.aws import secrets as db_secret
 from harness.io.db import fingerprint as fp
 from harness.migrations.discovery import Migration, load
 from harness.migrations.runner import BOOKKEEPING_TABLE, applied_versions, apply_up
-from harness.rollback import restore
+from harness.rollback import layer1, restore
 from harness.rollback.datacheck import CANARY_TABLE, Fingerprint
 from harness.rollback.layer2 import Layer2Result, roll_back_data
 from harness.rollback.recovery import ServiceRecovery, service, swap_and_verify
+from harness.rollback.restore import Repointed
+from harness.undo.replay import replay
+from harness.undo.store import UndoLog
+from harness.undo.summary import CleanupSummary
 from harness.world import World
 
 
 def repoint_app(world: World, tier: str, host: str, port: int | None,
-                *, name: str = "repoint") -> restore.Repointed:
-    """Point the DB-host secret at ``host``, force a new deployment of the running revision
-    (tasks read the secret when they start) and wait until deep health is ok on it."""
-    db_secret.write_db_host(world, tier, host, port)
+                *, name: str = "repoint", undo: UndoLog | None = None) -> restore.Repointed:
+    """Point the DB-host secret at ``host`` and start a new deployment of the running revision
+    (a task reads the secret when it starts: until the new deployment replaced the old tasks,
+    they keep the old database), then wait until that deployment completed and deep health is
+    ok on it (and on ``host``, where the tier's deep health says which database it uses).
+    With ``undo``, where the secret and the service were is recorded first."""
     current = service(world, tier).current()
-    started = time.monotonic()
-    recovery = swap_and_verify(world, tier, current, name=name)
-    healthy_at = started + recovery.measurement.seconds if recovery.recovered else None
+    if undo is not None:
+        before = db_secret.read_db_host(world, tier)
+        undo.service(current.arn)
+        undo.db_host(before.host, before.port)
+    db_secret.write_db_host(world, tier, host, port)
+    recovery = swap_and_verify(world, tier, current, name=name, expected_database=host)
+    healthy_at = recovery.serving_at if recovery.recovered else None
     return restore.Repointed(recovery.recovered, f"{host}: {recovery.summary()}", healthy_at)
-
-
-@dataclass(frozen=True)
-class Reaped:
-    tier: str
-    removed: rds.Removed
-    canaries: int | None  # None = the source database was not reachable to clean
-    repointed_back: str | None
-    errors: tuple[str, ...] = ()
-
-    @property
-    def complete(self) -> bool:
-        return not self.errors
-
-    def lines(self) -> list[str]:
-        out = [f"repointed {self.tier} back to {self.repointed_back}"] if self.repointed_back else []
-        out += [f"deleted restored instance {i}" for i in self.removed.instances]
-        out += [f"deleted snapshot {s}" for s in self.removed.snapshots]
-        if self.canaries:
-            out.append(f"removed {self.canaries} canary row(s)")
-        out += [f"NOT cleaned: {e}" for e in self.errors]
-        return out or [f"nothing tagged by a drill was left on tier {self.tier}"]
-
-
-def reap(world: World, tier: str, drill_id: str | None = None) -> Reaped:
-    """Remove what a drill (``drill_id``, or every drill) created on ``tier``: first point
-    the application back at the tier's own instance if the secret names a drill's restored
-    instance, then delete restored instances and snapshots, then the canary rows. Each part
-    is attempted whatever happened to the one before; what failed is listed in ``errors``
-    (a restored instance the application may still use is never deleted)."""
-    errors: list[str] = []
-    back: str | None = None
-    removed = rds.Removed(tier, (), ())
-    try:
-        back = _repoint_back_if_needed(world, tier, drill_id)
-        unsure = False
-    except HarnessError as exc:
-        errors.append(f"repoint back: {exc.what}; restored instances kept")
-        unsure = True
-    try:
-        removed = rds.remove_drill_resources(world, tier, drill_id, keep_instances=unsure)
-    except HarnessError as exc:
-        errors.append(f"drill snapshots and instances: {exc.what}")
-    canaries: int | None = None
-    try:
-        canaries = fp.remove_canaries(world.databases.source_dsn(world.tier(tier)), drill_id)
-    except HarnessError as exc:
-        errors.append(f"canary rows (source database unreachable): {exc.what}")
-    return Reaped(tier, removed, canaries, back, tuple(errors))
-
-
-def _repoint_back_if_needed(world: World, tier: str, drill_id: str | None) -> str | None:
-    t = world.tier(tier)
-    if not (t.db_host_secret and t.db_instance):
-        return None
-    _, restored = rds.drill_resources(world, tier, drill_id)
-    current = db_secret.read_db_host(world, tier)
-    if not any(i.host == current.host for i in restored):
-        return None
-    own = rds.describe_instance(world, tier, t.db_instance)
-    if own is None or not own.host:
-        raise HarnessError(f"the DB-host secret of {tier} names a drill's restored instance and "
-                           f"the tier's own instance {t.db_instance} has no endpoint",
-                           fix="repoint the secret by hand before deleting the restored instance")
-    outcome = repoint_app(world, tier, own.host, own.port, name="repoint back")
-    if not outcome.healthy:
-        raise HarnessError(f"repointing {tier} back to {own.host} did not become healthy: "
-                           f"{outcome.detail}", fix="the restored instance was kept; check the app")
-    return own.endpoint
 
 
 @dataclass
@@ -117,7 +58,10 @@ class DataDrill:
     fingerprint: Fingerprint | None = None
     snapshot: rds.Snapshot | None = None
     recovery: restore.DataRecovery | None = None
-    _cleaned: bool = field(default=False, repr=False)
+    cleaned: CleanupSummary | None = None
+
+    def __post_init__(self) -> None:
+        self.undo = UndoLog(self.world, self.tier, self.drill_id, "drill")
 
     @property
     def tags(self) -> dict[str, str]:
@@ -141,15 +85,23 @@ class DataDrill:
         self.recovery = restore.restore_and_verify(
             self.world, self.tier, self.snapshot.id, instance_id=instance,
             tags=self.tags, expected=self.fingerprint, drill_id=self.drill_id,
-            repoint=(lambda inst: repoint_app(self.world, self.tier, inst.host or "", inst.port))
-            if repoint else None)
+            repoint=self.repoint if repoint else None)
         return self.recovery
 
-    def cleanup(self) -> list[str]:
-        if self._cleaned:
-            return []
-        self._cleaned = True
-        return reap(self.world, self.tier, self.drill_id).lines()
+    def repoint(self, instance: rds.DbInstance) -> Repointed:
+        return repoint_app(self.world, self.tier, instance.host or "", instance.port,
+                           undo=self.undo)
+
+    def revert_app(self, reason: str) -> ServiceRecovery:
+        """Layer 1 first (the Layer-2 rehearsal): recorded, then the default revert."""
+        self.undo.service(service(self.world, self.tier).current_arn())
+        return layer1.revert(self.world, self.tier, reason=reason)
+
+    def cleanup(self) -> CleanupSummary:
+        """Replay this drill's undo record and tags on the tier, every kind (once)."""
+        if self.cleaned is None:
+            self.cleaned = replay(self.world, self.tier, self.drill_id)
+        return self.cleaned
 
 
 # A rehearsal migration that touches only the harness's own canary table, so a Layer-2
@@ -199,8 +151,7 @@ class Layer2Rehearsal:
             snapshot_id=self.drill.snapshot.id,
             restore_instance_id=naming.restored_instance_identifier(
                 world.tier(tier).db_instance or "", utcnow()),
-            tags=self.drill.tags, expected=self.drill.fingerprint,
-            repoint=lambda inst: repoint_app(world, tier, inst.host or "", inst.port))
+            tags=self.drill.tags, expected=self.drill.fingerprint, repoint=self.drill.repoint)
 
     def migration_recorded(self) -> bool:
         assert self.migration is not None
@@ -210,7 +161,7 @@ class Layer2Rehearsal:
         return [i.id for i in rds.drill_resources(self.drill.world, self.drill.tier,
                                                   self.drill.drill_id)[1]]
 
-    def cleanup(self) -> list[str]:
+    def cleanup(self) -> tuple[CleanupSummary, list[str]]:
         """Undo the rehearsal on the source (its _migrations row), then the drill's cleanup."""
         lines = []
         if self.migration is not None and self.migration_recorded():
@@ -219,7 +170,7 @@ class Layer2Rehearsal:
                              (self.migration.version,))
             lines.append(f"removed rehearsal migration {self.migration.version} from "
                          f"{BOOKKEEPING_TABLE}")
-        return self.drill.cleanup() + lines
+        return self.drill.cleanup(), lines
 
     def _dsn(self) -> str:
         return self.drill.world.databases.source_dsn(self.drill.world.tier(self.drill.tier))

@@ -188,14 +188,20 @@ class TierLock:
         return True
 
 
+def drill_lock(world: World, tier: str, drill_id: str | None = None) -> LockInfo | None:
+    """The tier lock when a drill (``drill_id``, or any) holds it: a drill's revert and a
+    cleanup's swap take it with a reason starting "drill <id> "."""
+    held = TierLock(world, tier, operation="cleanup", reason="harness cleanup").current()
+    prefix = f"drill {drill_id} " if drill_id else "drill "
+    return held if held is not None and held.reason.startswith(prefix) else None
+
+
 def remove_drill_lock(world: World, tier: str, drill_id: str | None = None) -> LockInfo | None:
     """Remove the tier lock when a drill holds it: a drill killed during its revert leaves
     the lock behind until it expires. A lock held by anything else is left alone."""
-    lock = TierLock(world, tier, operation="cleanup", reason="harness cleanup")
-    held = lock.current()
-    prefix = f"drill {drill_id} " if drill_id else "drill "
-    if held is None or not held.reason.startswith(prefix):
+    held = drill_lock(world, tier, drill_id)
+    if held is None:
         return None
-    execute(world, AwsCall(tier, "ssm", "delete_parameter", {"Name": lock.name},
+    execute(world, AwsCall(tier, "ssm", "delete_parameter", {"Name": held.name},
                                why="remove the lock a killed drill left behind"))
     return held

@@ -47,9 +47,9 @@ TAG_SHA = "harness:sha"
 TAG_SIGNED_OFF_BY = "harness:signed-off-by"
 
 # The phases in the order they run (names as the evidence shows them).
-LOCK, SNAPSHOT, IMAGE, REGISTER, SWAP, ROLLBACK = (
+LOCK, SNAPSHOT, IMAGE, REGISTER, SWAP, ROLLBACK, RETIRE = (
     "tier lock", "pre-promotion snapshot", "image for the SHA", "new task-definition revision",
-    "swap and verify", "automatic rollback")
+    "swap and verify", "automatic rollback", "failed revision retired")
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ class PromotePlan:
     register: AwsCall
     swap: AwsCall
     rollback: AwsCall
+    retire: AwsCall
     settings: RecoverySettings
     health_url: str
 
@@ -132,6 +133,7 @@ class PromotePlan:
             f"  then poll {self.health_url}{HEALTH_PATH} every {s.poll_s:g} s until "
             f"{s.healthy_in_a_row} OKs in a row on {short(r.sha)} (give up after {s.deadline_s:g} s)",
             f"  only if that fails: {self.rollback.render()}",
+            f"    and then: {self.retire.render()}",
             f"  {release.render()}",
             "nothing was changed (plan only)",
         ]
@@ -157,12 +159,15 @@ def make_plan(world: World, req: PromoteRequest) -> PromotePlan:
                            why=f"{current.label} with image {short(req.sha)}")
     swap = ecs.swap_call(target)
     rollback = replace(ecs.swap_call(current), why=f"automatic rollback to {current.label}")
+    retire = AwsCall(req.tier, "ecs", "deregister_task_definition",
+                     {"taskDefinition": target.arn},
+                     why=f"retire the failed {target.label}: no later rollback may pick it")
     lock = TierLock(world, req.tier, operation="promote", reason=f"{req.cycle}: {req.reason}",
                     owner=req.owner)
     return PromotePlan(
         request=req, account=account, snapshot_id=snapshot_id, current=current, target=target,
         image=image, lock=lock, snapshot=_snapshot_call(world, req, snapshot_id),
-        register=register, swap=swap, rollback=rollback,
+        register=register, swap=swap, rollback=rollback, retire=retire,
         settings=RecoverySettings.application(world.topology), health_url=tier.health_url)
 
 
@@ -340,7 +345,20 @@ def _carry_out(world: World, plan: PromotePlan, result: PromoteResult, phases: _
         world, plan, phases, ecs, ROLLBACK, plan.current, measurement=ROLLBACK_RTO,
         failure=f"the rollback to {plan.current.label} did not recover either: production "
                 "needs a person now (Layer-1 revert by hand, see the runbook)")
+    _retire(plan, phases, ecs, revision)
     raise _Stop
+
+
+def _retire(plan: PromotePlan, phases: _Phases, ecs: EcsService, revision: Revision) -> None:
+    """A failed build's revision must never be a later rollback's target: it is deregistered
+    (``EcsService.previous`` lists ACTIVE revisions only). ECS keeps a service that still
+    references an INACTIVE revision running, so this is safe even when the rollback failed."""
+    try:
+        with phases.run(RETIRE) as p:
+            ecs.deregister(revision)
+            p.detail = f"deregistered {revision.label}: no later rollback can pick it"
+    except _Stop:
+        pass
 
 
 def _verified_swap(world: World, plan: PromotePlan, phases: _Phases, ecs: EcsService, phase: str,

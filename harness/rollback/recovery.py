@@ -1,21 +1,33 @@
 """Swap a tier's service to a revision and verify it recovers: the one path Layer-1 rollback,
-the drill and promote share.
+the drill, promote, the repoint and cleanup share.
 
-Recovered = deep health ok N times in a row AND the version endpoint reports the expected
-image SHA. The RTO runs from the swap call to the first OK of the streak that completed;
-the poll interval is the measurement's resolution. Hitting the deadline yields a
-Measurement with ``completed=False`` (RTO breached), never an exception.
+Every swap starts an ECS deployment (``forceNewDeployment``, so also when the revision does
+not change) and remembers its id. Recovered = that deployment has replaced the old tasks
+(PRIMARY, tasks running, rollout COMPLETED, no other deployment left) AND deep health is ok N
+times in a row on the expected image (and database, for a repoint), counted only while the
+deployment's tasks run (``harness.rollback.rollout``). The RTO runs from the swap call to the
+first OK of that streak ("serving healthy": what users feel); "deployment completed" (what
+``aws ecs wait services-stable`` says) is a phase of its own. The poll interval is the
+resolution. Hitting the deadline yields a Measurement with ``completed=False`` (RTO
+breached), never an exception.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.clock import Measurement, Stopwatch, poll_until
+from harness.clock import Measurement, Stopwatch
 from harness.errors import CheckFailed
 from harness.io.aws.ecs import EcsService, Revision, Swap
-from harness.io.http.health import HealthClient, Reading, short
+from harness.io.http.health import HealthClient, short
 from harness.report.format import seconds
+from harness.rollback.rollout import (
+    DEPLOYMENT_COMPLETED,
+    SERVING_HEALTHY,
+    Expected,
+    RolloutOutcome,
+    watch,
+)
 from harness.rto import APPLICATION_RTO
 from harness.topology import Topology
 from harness.world import World
@@ -51,15 +63,22 @@ class ServiceRecovery:
     measurement: Measurement
     polls: int
     last: str
+    # Monotonic instants: serving healthy (the RTO's end) and deployment completed.
+    serving_at: float | None = None
+    completed_at: float | None = None
 
     @property
     def recovered(self) -> bool:
         return self.measurement.completed
 
+    @property
+    def deployment(self) -> str:
+        return self.swap.deployment
+
     def summary(self) -> str:
         m = self.measurement
         head = (f"{self.tier}: {self.from_revision.label} -> {self.to_revision.label} "
-                f"(image {short(self.expected_sha)})")
+                f"(image {short(self.expected_sha)}, deployment {self.deployment})")
         if not m.completed:
             return f"{head}: {m.name} breached: {m.note}"
         verdict = "met" if m.met else "breached"
@@ -67,76 +86,72 @@ class ServiceRecovery:
         return f"{head}: recovered in {seconds(m.seconds)}{target} ({m.name} {verdict})"
 
 
-class _Streak:
-    """Consecutive readings that are healthy on the expected image."""
-
-    def __init__(self, needed: int, expected_sha: str | None) -> None:
-        self.needed = needed
-        self.expected_sha = expected_sha
-        self.count = 0
-        self.first_at: float | None = None
-
-    def feed(self, reading: Reading) -> Reading:
-        if reading.running(self.expected_sha):
-            if self.count == 0:
-                self.first_at = reading.at
-            self.count += 1
-        else:
-            self.count, self.first_at = 0, None
-        return reading
-
-    def complete(self, _: Reading) -> bool:
-        return self.count >= self.needed
+def expected_for(world: World, tier: str, sha: str | None, database: str | None) -> Expected:
+    return Expected(sha, database, world.tier(tier).deep_health_database_path)
 
 
 def swap_and_verify(world: World, tier: str, target: Revision, *,
                     settings: RecoverySettings | None = None, name: str = APPLICATION_RTO,
-                    expected_sha: str | None = None, as_tier: str | None = None,
-                    ecs: EcsService | None = None, health: HealthClient | None = None,
+                    expected_sha: str | None = None, expected_database: str | None = None,
+                    as_tier: str | None = None, ecs: EcsService | None = None,
+                    health: HealthClient | None = None,
                     issued: str = REVERT_ISSUED) -> ServiceRecovery:
-    """Swap ``tier``'s service to ``target`` and poll until it has recovered or the deadline.
+    """Swap ``tier``'s service to ``target`` (a new deployment, also for the same revision)
+    and poll until that deployment has recovered or the deadline.
 
-    ``expected_sha`` defaults to the target revision's image tag. Writes pass the tier guard
-    first (``as_tier`` names whose credentials act, default the tier's own). ``issued`` names
-    the swap call on the timeline (a promote's swap is not a revert).
+    ``expected_sha`` defaults to the target revision's image tag; ``expected_database`` (a
+    host) is checked where the tier's deep health reports its database. Writes pass the tier
+    guard first (``as_tier`` names whose credentials act, default the tier's own). ``issued``
+    names the swap call on the timeline (a promote's swap is not a revert).
     """
     settings = settings or RecoverySettings.application(world.topology)
     ecs = ecs or EcsService(world, tier, as_tier=as_tier)
     health = health or HealthClient(world.tier(tier))
-    expected = expected_sha or target.sha
+    expected = expected_for(world, tier, expected_sha or target.sha, expected_database)
     world.guard_write(tier, as_tier=as_tier, action=f"swap {ecs.service} to {target.label}")
     before = ecs.current()
 
-    watch = Stopwatch()
-    watch.mark(issued)
+    watch_ = Stopwatch()
+    watch_.mark(issued)
     swap = ecs.swap(target)
-    watch.mark("ECS updated")
-    streak = _Streak(settings.healthy_in_a_row, expected)
-    remaining = max(settings.deadline_s - watch.elapsed(), settings.poll_s)
-    outcome = poll_until(lambda: streak.feed(health.read()), streak.complete,
-                         interval=settings.poll_s, deadline_s=remaining,
-                         what=f"tier {tier} healthy on {target.label}")
-    last = outcome.last.describe(expected) if outcome.last else "no reading"
+    watch_.mark("ECS updated")
+    remaining = max(settings.deadline_s - watch_.elapsed(), settings.poll_s)
+    outcome = watch(ecs, health, swap.deployment, expected, needed=settings.healthy_in_a_row,
+                    interval_s=settings.poll_s, deadline_s=remaining,
+                    what=f"tier {tier} healthy on {target.label}")
     throttled = (f"; the swap was throttled {len(swap.throttled)} time(s) and retried"
                  if swap.throttled else "")
-    if outcome.succeeded and streak.first_at is not None:
-        rto = watch.mark("first healthy", at=streak.first_at)
-        watch.mark(f"{settings.healthy_in_a_row} healthy in a row")
-        note = (f"{target.label} healthy on image {short(expected)}, "
-                f"{settings.healthy_in_a_row} OKs in a row polled every {settings.poll_s:g} s"
-                f"{throttled}")
-        measurement = watch.measure(name, seconds=rto, note=note, target_seconds=settings.target_s,
-                                    resolution_seconds=settings.poll_s,
-                                    deadline_seconds=settings.deadline_s, subject=target.label)
-    else:
-        measurement = watch.measure(
-            name, completed=False, target_seconds=settings.target_s,
-            resolution_seconds=settings.poll_s, deadline_seconds=settings.deadline_s,
-            subject=target.label,
-            note=(f"not healthy on {target.label} (image {short(expected)}) after "
-                  f"{watch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s; "
-                  f"last: {last}{throttled}"))
-    return ServiceRecovery(tier, before, target, expected, swap, measurement, outcome.attempts, last)
+    measurement = _measure(watch_, outcome, expected, target, settings, name, throttled)
+    return ServiceRecovery(tier, before, target, expected.sha, swap, measurement, outcome.polls,
+                           outcome.describe_last(expected), outcome.serving_at,
+                           outcome.completed_at)
+
+
+def _measure(stopwatch: Stopwatch, outcome: RolloutOutcome, expected: Expected, target: Revision,
+             settings: RecoverySettings, name: str, throttled: str) -> Measurement:
+    unchecked = ("" if expected.database is None or expected.database_path else
+                 "; the database was NOT checked (the tier sets no deep_health_database_path)")
+    if outcome.recovered:
+        assert outcome.serving_at and outcome.completed_at and outcome.streak_at
+        marks = sorted([(outcome.serving_at, SERVING_HEALTHY),
+                        (outcome.streak_at, f"{settings.healthy_in_a_row} healthy in a row"),
+                        (outcome.completed_at, DEPLOYMENT_COMPLETED)])
+        offsets = {label: stopwatch.mark(label, at=at) for at, label in marks}
+        note = (f"{target.label} healthy on {expected.describe()}, {settings.healthy_in_a_row} "
+                f"OKs in a row polled every {settings.poll_s:g} s while deployment "
+                f"{outcome.deployment} ran its tasks; deployment completed (old tasks gone) at "
+                f"+{offsets[DEPLOYMENT_COMPLETED]:.2f} s{unchecked}{throttled}")
+        return stopwatch.measure(name, seconds=offsets[SERVING_HEALTHY], note=note,
+                                 target_seconds=settings.target_s,
+                                 resolution_seconds=settings.poll_s,
+                                 deadline_seconds=settings.deadline_s, subject=target.label)
+    why = outcome.fatal or (f"not recovered on {target.label} ({expected.describe()}) after "
+                            f"{stopwatch.elapsed():.1f} s, the deadline of {settings.deadline_s:g} s")
+    return stopwatch.measure(name, completed=False, target_seconds=settings.target_s,
+                             resolution_seconds=settings.poll_s,
+                             deadline_seconds=settings.deadline_s, subject=target.label,
+                             note=f"{why}; last: {outcome.describe_last(expected)}{unchecked}"
+                                  f"{throttled}")
 
 
 def service(world: World, tier: str, *, as_tier: str | None = None) -> EcsService:
@@ -145,19 +160,25 @@ def service(world: World, tier: str, *, as_tier: str | None = None) -> EcsServic
 
 
 def healthy_on_current(world: World, tier: str) -> Revision:
-    """The revision the tier runs, once the application is healthy on its image (polled for a
-    while, so a rollout still in progress is waited for). A tier that does not get there is a
-    failed precondition (CheckFailed naming what was seen)."""
-    current = service(world, tier).current()
-    health = HealthClient(world.tier(tier))
+    """The revision the tier runs, once its newest deployment has completed and the
+    application is healthy on its image (polled for a while, so a rollout still in progress is
+    waited for). A tier that does not get there is a failed precondition (CheckFailed naming
+    what was seen)."""
+    ecs = service(world, tier)
+    current = ecs.current()
+    primary = ecs.state().primary
+    if primary is None:
+        raise CheckFailed(f"ECS reports no PRIMARY deployment for tier {tier}'s service",
+                          where=ecs.where, fix="check the service in the ECS console")
     settings = RecoverySettings.application(world.topology)
-    outcome = poll_until(health.read, lambda r: r.running(current.sha), interval=settings.poll_s,
-                         deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S),
-                         what=f"tier {tier} healthy on {current.label}")
-    if not outcome.succeeded:
-        seen = outcome.last.describe(current.sha) if outcome.last else "no reading"
-        raise CheckFailed(f"tier {tier} is not healthy on {current.label} after "
-                          f"{outcome.elapsed:.1f} s: {seen}",
+    expected = expected_for(world, tier, current.sha, None)
+    outcome = watch(ecs, HealthClient(world.tier(tier)), primary.id, expected,
+                    needed=settings.healthy_in_a_row, interval_s=settings.poll_s,
+                    deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S),
+                    what=f"tier {tier} healthy on {current.label}")
+    if not outcome.recovered:
+        raise CheckFailed(f"tier {tier} is not healthy on {current.label} with its deployment "
+                          f"completed: {outcome.fatal or outcome.describe_last(expected)}",
                           fix="bring the tier back to health before drilling on it")
     return current
 

@@ -30,6 +30,14 @@ class Tier:
     basic_auth_password_env: str | None = None
     aws_profile: str | None = None
     role_arn: str | None = None
+    # Where the application's deep-health body says which database host it uses (a dotted
+    # JSON path, e.g. "database.host"); when set, a repoint is recovered only once deep health
+    # reports the restored endpoint there.
+    deep_health_database_path: str | None = None
+    # A command that forwards a local port to the tier's database or a restored instance (e.g.
+    # an SSM port-forwarding session), with {host}, {port} and {local_port}; the harness starts
+    # it for each endpoint it needs and stops it at the end.
+    db_tunnel: str | None = None
     # NAME=VALUE set in a copy of the running task definition to break it on purpose (drill
     # step 1); the application answers its deep health non-ok while it is set.
     drill_break_env: str = "HARNESS_DRILL_BREAK=1"
@@ -38,6 +46,11 @@ class Tier:
     smoke_command: str | None = None
     smoke_junit_xml: str | None = None
     smoke_link: str | None = None
+
+    @property
+    def credentials(self) -> tuple[str | None, str | None]:
+        """What a session for this tier is made from: (profile, role)."""
+        return self.aws_profile, self.role_arn
 
     @property
     def drill_break(self) -> tuple[str, str]:

@@ -21,6 +21,8 @@ from harness.topology.model import (
 )
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]+$")
+JSON_PATH = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 
 # Allowed keys per section: key -> (type, required). Required-ness of tier keys depends on
 # the tier kind, see _TIER_REQUIRED.
@@ -56,6 +58,8 @@ _TIER_KEYS: dict[str, type] = {
     "drill_enabled": bool,
     "aws_profile": str,
     "role_arn": str,
+    "deep_health_database_path": str,
+    "db_tunnel": str,
     "drill_break_env": str,
     "smoke_command": str,
     "smoke_junit_xml": str,
@@ -233,6 +237,7 @@ class Validator:
             raise self.error(
                 f"'{section}.account_id' is '{account}', not a 12-digit AWS account id",
                 section, "account_id", 'write the account id as a quoted 12-digit string')
+        self.credentials(section, values, account)
         url = urlsplit(values["health_url"])
         if url.scheme not in ("http", "https") or not url.hostname:
             raise self.error(f"'{section}.health_url' is not an http(s) URL", section,
@@ -250,6 +255,34 @@ class Validator:
             raise self.error(f"'{section}' is a local tier but names an AWS account", section,
                              "account_id", "remove account_id, or make it kind = \"aws\"")
         return Tier(name=name, **values)
+
+    def credentials(self, section: str, values: dict[str, Any], account: str | None) -> None:
+        role = values.get("role_arn")
+        if role is not None:
+            found = ROLE_ARN.match(role)
+            if not found:
+                raise self.error(f"'{section}.role_arn' is not an IAM role ARN", section,
+                                 "role_arn", 'e.g. role_arn = "arn:aws:iam::123456789012:role/harness"')
+            if account is not None and found["account"] != account:
+                raise self.error(
+                    f"'{section}.role_arn' is a role in account {found['account']}, but the tier "
+                    f"lives in account {account}", section, "role_arn",
+                    f"use a role in account {account} (the tier's own), or correct account_id")
+        path = values.get("deep_health_database_path")
+        if path is not None and not JSON_PATH.match(path):
+            raise self.error(f"'{section}.deep_health_database_path' is not a dotted JSON path",
+                             section, "deep_health_database_path",
+                             'e.g. deep_health_database_path = "database.host"')
+        tunnel = values.get("db_tunnel")
+        if tunnel is not None:
+            self.tunnel(section, tunnel)
+
+    def tunnel(self, section: str, template: str) -> None:
+        for needed in ("host", "local_port"):
+            if "{" + needed + "}" not in template:
+                raise self.error(f"'{section}.db_tunnel' never says {{{needed}}}", section,
+                                 "db_tunnel", "the harness fills in the database's {host} (and "
+                                 "{port}) and the {local_port} it connects to")
 
     def gate_keys(self, section: str, values: dict[str, Any]) -> None:
         source = values.get("smoke_source")
@@ -327,3 +360,25 @@ class Validator:
                         f"'tiers.{tier.name}.{key}' points at production: {field} '{value}' "
                         f"belongs to tier '{prod.name}'", f"tiers.{tier.name}", key,
                         f"give '{tier.name}' its own resources; it must never resolve to prod")
+
+
+def shared_credentials(topology: Topology) -> list[str]:
+    """Pairs of AWS tiers whose sessions come from the same credentials (same profile and
+    role, the default chain included): one login then reaches both, and a command that reads
+    one tier with the other's account sees the wrong account's resources."""
+    warnings = []
+    seen: dict[tuple[str | None, str | None], str] = {}
+    for tier in topology.tiers.values():
+        if not tier.is_aws:
+            continue
+        key = tier.credentials
+        if key in seen:
+            profile, role = key
+            what = (f"profile {profile or '(default chain)'}, role {role}" if role
+                    else f"profile {profile}" if profile else "the default credential chain")
+            warnings.append(f"tiers '{seen[key]}' and '{tier.name}' share credentials ({what}): "
+                            f"give each tier its own aws_profile or role_arn, so each one is "
+                            f"reached only in its own account")
+        else:
+            seen[key] = tier.name
+    return warnings

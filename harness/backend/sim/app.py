@@ -1,12 +1,15 @@
 """The sim app: one real HTTP server per AWS tier on 127.0.0.1 that answers like the
 application would, following what the tier's ECS service runs.
 
-It reads the service through boto3 on every request (no background thread, no sim
-shortcut): when ``service.taskDefinition`` changes it notes the monotonic time and keeps
-serving the old revision until the rollout latency has passed. A revision whose container
-environment carries the tier's drill break marker answers its deep health non-ok. Deep
-health also asks a :class:`DatabaseProbe`, the seam where a real database connection
-plugs in.
+It learns what it runs only from the AWS API (boto3; no sim shortcut), the way ECS tasks do:
+the tasks of a deployment read their task definition and the DB-host secret once, when they
+start, and keep them. The app serves from the newest deployment whose tasks run (ECS's
+``runningCount``); a deployment whose tasks have not started yet serves nothing, and a
+secret changed without a new deployment changes nothing served. (moto keeps no deployments:
+``harness.backend.sim.deployments`` gives it ECS's.) A revision whose container environment
+carries the tier's drill break marker answers its deep health non-ok. Deep health asks a
+:class:`DatabaseProbe` about the database the task read at its start and says which one it
+is (``database.host`` in the body).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import base64
 import hmac
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -26,6 +28,10 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 
 from harness.topology import Tier
+
+# Where the sim app's deep health says which database its tasks use (a topology's
+# ``deep_health_database_path`` for the sim).
+DATABASE_PATH = "database.host"
 
 
 @dataclass(frozen=True)
@@ -41,33 +47,34 @@ class WebhookHandler(Protocol):
 
 
 class DatabaseProbe(Protocol):
-    """What the app's deep health asks about its database. The RDS work replaces the
-    default with a probe that opens a real PostgreSQL connection."""
+    """What the app's deep health asks about the database its tasks were started with
+    (``host`` None: the tier names no DB-host secret)."""
 
-    def check(self) -> DatabaseStatus: ...
+    def check(self, host: str | None) -> DatabaseStatus: ...
 
 
 class AlwaysHealthyDatabase:
-    """Placeholder until the sim data plane attaches a real PostgreSQL: answers ok without
-    connecting to anything, and says so in its detail."""
+    """No database attached to the sim app: answers ok without connecting to anything, and
+    says so in its detail."""
 
-    def check(self) -> DatabaseStatus:
+    def check(self, host: str | None) -> DatabaseStatus:
         return DatabaseStatus(True, "ok (placeholder: no database attached to the sim app)")
 
 
 @dataclass(frozen=True)
 class AppSettings:
-    rollout_latency_s: float
-    # Fault `never-recover`: once a broken revision is live, nothing rolls out any more.
-    never_recover: bool = False
     basic_auth: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
-class _Revision:
+class Task:
+    """What a deployment's tasks read when they started."""
+
+    deployment: str
     arn: str
     sha: str
-    broken: bool
+    marked_broken: bool  # the drill break marker is set in its environment
+    db_host: str | None
 
 
 class SimApp:
@@ -84,9 +91,8 @@ class SimApp:
         self._session = session
         self._lock = threading.Lock()
         self._ecs: Any = None
-        self._serving: _Revision | None = None
-        self._pending: tuple[str, float] | None = None
-        self._known: dict[str, _Revision] = {}
+        self._secrets: Any = None
+        self._serving: Task | None = None
         # Builds whose deep health fails on this tier (a bug only this tier's config exposes).
         self.broken_shas: set[str] = set()
         self._server: ThreadingHTTPServer | None = None
@@ -110,16 +116,18 @@ class SimApp:
         return self.url
 
     def reset(self) -> None:
-        """Renew the AWS session (a moto reset invalidates it) and start serving what the
-        service runs now, as a freshly started application would. Done here rather than on
-        the first request, so that request is not slowed (it would blur a measured rollout)
-        and a swap made before it is still rolled out with the latency."""
+        """Renew the AWS session (a moto reset invalidates it) and start the tasks the service
+        runs now, as a freshly started application would. Done here rather than on the first
+        request, so that request is not slowed (it would blur a measured rollout)."""
         with self._lock:
-            self._ecs = self._session().client("ecs")
-            self._pending = None
-            self._known.clear()
+            session = self._session()
+            self._ecs, self._secrets = session.client("ecs"), session.client("secretsmanager")
+            self._serving = None
             self.broken_shas.clear()
-            self._serving = self._revision(self._wanted())
+            task = self._observe()
+        # A starting application connects to its database: the first deep health after a
+        # reset must not pay for that (it would land inside a measured recovery).
+        self.database.check(task.db_host)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -128,39 +136,40 @@ class SimApp:
             self._server = None
 
     # -- what runs ------------------------------------------------------------------------
-    def running(self) -> _Revision:
+    def running(self) -> Task:
         with self._lock:
-            wanted = self._wanted()
-            # Taken after the read, so a change is never noted before it happened.
-            now = time.monotonic()
-            assert self._serving is not None
-            if wanted == self._serving.arn:
-                self._pending = None
-            else:
-                if self._pending is None or self._pending[0] != wanted:
-                    self._pending = (wanted, now)
-                stuck = self.settings.never_recover and self._serving.broken
-                if not stuck and now - self._pending[1] >= self.settings.rollout_latency_s:
-                    self._serving = self._revision(wanted)
-                    self._pending = None
-            return self._serving
+            return self._observe()
 
-    def _wanted(self) -> str:
-        arn: str = self._ecs.describe_services(
-            cluster=self.tier.cluster, services=[self.tier.service],
-        )["services"][0]["taskDefinition"]
-        return arn
+    def _observe(self) -> Task:
+        service = self._ecs.describe_services(
+            cluster=self.tier.cluster, services=[self.tier.service])["services"][0]
+        deployments = service.get("deployments") or []
+        serving = next((d for d in deployments if d.get("runningCount", 0) > 0), None)
+        if serving is None and self._serving is None:
+            # Nothing reports running tasks (an ECS without deployments): the service's own.
+            serving = {"id": "-", "taskDefinition": service["taskDefinition"]}
+        if serving is not None and (self._serving is None
+                                    or serving["id"] != self._serving.deployment):
+            self._serving = self._start_tasks(serving["id"], serving["taskDefinition"])
+        assert self._serving is not None
+        return self._serving
 
-    def _revision(self, arn: str) -> _Revision:
-        if arn not in self._known:
-            td = self._ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-            container = td["containerDefinitions"][0]
-            env = {e["name"]: e["value"] for e in container.get("environment", [])}
-            name, value = self.tier.drill_break
-            sha = container["image"].rsplit(":", 1)[-1]
-            self._known[arn] = _Revision(arn, sha,
-                                         env.get(name) == value or sha in self.broken_shas)
-        return self._known[arn]
+    def _start_tasks(self, deployment: str, arn: str) -> Task:
+        td = self._ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        container = td["containerDefinitions"][0]
+        env = {e["name"]: e["value"] for e in container.get("environment", [])}
+        name, value = self.tier.drill_break
+        return Task(deployment, arn, container["image"].rsplit(":", 1)[-1],
+                    env.get(name) == value, self._read_db_host())
+
+    def _read_db_host(self) -> str | None:
+        if not self.tier.db_host_secret:
+            return None
+        raw = str(self._secrets.get_secret_value(
+            SecretId=self.tier.db_host_secret)["SecretString"]).strip()
+        if raw.startswith("{"):
+            return str(json.loads(raw).get("host") or "") or None
+        return raw or None
 
     # -- endpoints ------------------------------------------------------------------------
     def authorised(self, header: str | None) -> bool:
@@ -176,18 +185,22 @@ class SimApp:
         return hmac.compare_digest(given.encode(), expected.encode())
 
     def health(self, deep: bool) -> tuple[int, dict[str, Any]]:
-        revision = self.running()
+        task = self.running()
         if not deep:
             return HTTPStatus.OK, {"status": "ok"}
-        db = self.database.check()
+        db = self.database.check(task.db_host)
         checks = {"database": db.detail if db.ok else f"failing: {db.detail}"}
-        if revision.broken and revision.sha in self.broken_shas:
-            checks["app"] = f"failing: build {revision.sha} does not work on tier {self.tier.name}"
-        elif revision.broken:
+        build_broken = task.sha in self.broken_shas
+        if build_broken:
+            checks["app"] = f"failing: build {task.sha} does not work on tier {self.tier.name}"
+        elif task.marked_broken:
             checks["app"] = f"failing: drill break marker {self.tier.drill_break_env} is set"
-        ok = db.ok and not revision.broken
+        ok = db.ok and not (build_broken or task.marked_broken)
         status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
-        return status, {"status": "ok" if ok else "degraded", "checks": checks}
+        body: dict[str, Any] = {"status": "ok" if ok else "degraded", "checks": checks}
+        if task.db_host:
+            body["database"] = {"host": task.db_host}
+        return status, body
 
     def version(self) -> tuple[int, dict[str, Any]]:
         return HTTPStatus.OK, {"sha": self.running().sha}

@@ -10,16 +10,18 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from unittest import mock
 
 import boto3
 from moto import mock_aws
 
 from harness.backend.faults import KNOWN_FAULTS
-from harness.backend.sim.app import AppSettings, DatabaseProbe, SimApp
+from harness.backend.sim.app import DATABASE_PATH, AppSettings, DatabaseProbe, SimApp
 from harness.backend.sim.atomic import atomic_ssm_puts
-from harness.backend.sim.databases import SecretDatabaseProbe, SimDatabases, seed_database
+from harness.backend.sim.databases import HostDatabaseProbe, SimDatabases, seed_database
 from harness.backend.sim.dataplane import DataPlane
+from harness.backend.sim.deployments import DeploymentModel
 from harness.backend.sim.gate_cycle import GateStage, SimCycle
 from harness.backend.sim.incident import IncidentStage, SimIncident
 from harness.backend.sim.seed import SeededTier, seed_tier
@@ -40,23 +42,32 @@ SIM_RDS_POLL_S = 0.05
 SIM_RDS_DEADLINE_S = 10.0
 
 
+# ECS keeps a replaced task registered for the target group's deregistration delay (300 s by
+# default on AWS); the sim's is short, so a rehearsal does not wait minutes for it.
+SIM_DEREGISTRATION_DELAY_S = 0.2
+
+
 @dataclass(frozen=True)
 class SimOptions:
     rollout_latency_s: float = 1.0
     faults: frozenset[str] = frozenset()
     # The PostgreSQL behind the data plane: this DSN, else Docker, else embedded (pgserver).
     postgres_dsn: str | None = None
+    deregistration_delay_s: float = SIM_DEREGISTRATION_DELAY_S
 
     @property
     def deadline_s(self) -> float:
-        return SIM_DEADLINE_BASE_S + SIM_DEADLINE_LATENCIES * self.rollout_latency_s
+        return (SIM_DEADLINE_BASE_S + SIM_DEADLINE_LATENCIES * self.rollout_latency_s
+                + self.deregistration_delay_s)
 
 
 def sim_tier(tier: Tier) -> Tier:
-    """The tier as the sim serves it: credentials by assuming a role in its moto account."""
+    """The tier as the sim serves it: credentials by assuming a role in its moto account, the
+    sim app's deep health saying which database it uses, databases reached without tunnels."""
     if not tier.is_aws:
         return tier
-    return replace(tier, aws_profile=None, role_arn=f"arn:aws:iam::{tier.account_id}:role/{SIM_ROLE}")
+    return replace(tier, aws_profile=None, role_arn=f"arn:aws:iam::{tier.account_id}:role/{SIM_ROLE}",
+                   deep_health_database_path=DATABASE_PATH, db_tunnel=None)
 
 
 def sim_credentials(tier: Tier) -> dict[str, str]:
@@ -81,6 +92,8 @@ class SimBackend:
             rds_poll_s=SIM_RDS_POLL_S, rds_deadline_s=SIM_RDS_DEADLINE_S)
         self._mock = mock_aws()
         self._atomic = atomic_ssm_puts()
+        self.deployments = DeploymentModel(self.options.rollout_latency_s,
+                                           self.options.deregistration_delay_s, self._stuck)
         # In-process moto must never see a profile or endpoint meant for a real account.
         self._env = mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": topology.region,
                                                  "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
@@ -107,6 +120,7 @@ class SimBackend:
             os.environ.pop(name, None)
         self._mock.start()
         self._atomic.start()
+        self.deployments.install()
         self.dataplane.install()
         self.dataplane.prewarm()
         self._started = True
@@ -127,12 +141,8 @@ class SimBackend:
             if tier.basic_auth_user_env and tier.basic_auth_password_env:
                 auth = (os.environ[tier.basic_auth_user_env],
                         os.environ[tier.basic_auth_password_env])
-            settings = AppSettings(self.options.rollout_latency_s,
-                                   never_recover="never-recover" in self.options.faults,
-                                   basic_auth=auth)
-            app = SimApp(tier, settings, self._session_factory(tier),
-                         database=SecretDatabaseProbe(self.dataplane, tier,
-                                                      self._session_factory(tier)))
+            app = SimApp(tier, AppSettings(basic_auth=auth), self._session_factory(tier),
+                         database=HostDatabaseProbe(self._dsn_for_host(tier.account_id or "")))
             self.apps[tier.name] = app
             tiers[tier.name] = replace(tier, health_url=app.start(), tls_verify=True)
         self.topology = replace(self.topology, tiers=tiers)
@@ -141,12 +151,28 @@ class SimBackend:
         """New knobs for the running sim (rollout latency, faults); takes effect at once."""
         self.options = options
         self.topology = replace(self.topology, application_deadline_s=options.deadline_s)
-        for app in self.apps.values():
-            app.settings = replace(app.settings, rollout_latency_s=options.rollout_latency_s,
-                                   never_recover="never-recover" in options.faults)
+        self.deployments.rollout_latency_s = options.rollout_latency_s
+        self.deployments.deregistration_delay_s = options.deregistration_delay_s
         self.dataplane.faults = options.faults
         if self._incidents is not None:
             self._incidents.faults = options.faults
+
+    def _stuck(self, backend: Any, cluster: str, service: str, serving: str) -> bool:
+        """Fault never-recover: while a broken revision serves, no new deployment starts."""
+        if "never-recover" not in self.options.faults:
+            return False
+        app = next((a for a in self.apps.values() if a.tier.account_id == backend.account_id
+                    and a.tier.cluster == cluster and a.tier.service == service), None)
+        if app is None:
+            return False
+        td = backend.describe_task_definition(serving)
+        container = td.container_definitions[0]
+        env = {e["name"]: e["value"] for e in container.get("environment") or []}
+        name, value = app.tier.drill_break
+        return env.get(name) == value or container["image"].rsplit(":", 1)[-1] in app.broken_shas
+
+    def _dsn_for_host(self, account: str) -> Callable[[str], str]:
+        return lambda host: self.dataplane.endpoint_dsn(account, host)
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
         """The app reuses the session the last seed assumed for its tier (a moto reset
@@ -195,10 +221,13 @@ class SimBackend:
     def notes(self) -> list[str]:
         """What a reader of the evidence must know about this sim's settings."""
         o = self.options
-        lines = [f"Sim rollout latency {o.rollout_latency_s:g} s; recovery polled every "
+        lines = [f"Sim rollout latency {o.rollout_latency_s:g} s (a new deployment's tasks start "
+                 f"then), deregistration delay {o.deregistration_delay_s:g} s (the tasks it "
+                 "replaced are stopped then); recovery polled every "
                  f"{SIM_POLL_S:g} s and given up after {o.deadline_s:g} s (sim deadline = "
-                 f"{SIM_DEADLINE_BASE_S:g} s + {SIM_DEADLINE_LATENCIES} x rollout latency; "
-                 f"the RTO targets are unchanged)."]
+                 f"{SIM_DEADLINE_BASE_S:g} s + {SIM_DEADLINE_LATENCIES} x rollout latency + "
+                 "deregistration delay; the RTO targets are unchanged). ECS deployments are "
+                 "modelled by the sim: moto keeps none."]
         lines += [f"Sim fault injected: {f} ({KNOWN_FAULTS[f]})." for f in sorted(o.faults)]
         return lines
 
@@ -208,6 +237,7 @@ class SimBackend:
             self._fresh = False
             return
         self._mock.reset()
+        self.deployments.reset()
         self.dataplane.reset()
         self.seed()
         for app in self.apps.values():
@@ -236,6 +266,7 @@ class SimBackend:
         for app in self.apps.values():
             app.stop()
         self._atomic.stop()
+        self.deployments.uninstall()
         self.dataplane.uninstall()
         self.dataplane.close()
         self._mock.stop()

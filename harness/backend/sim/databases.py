@@ -1,12 +1,11 @@
 """How the sim's databases are reached: the World's view of them (a tier's DSN, a restored
-endpoint's DSN), the sim app's deep-health probe through the tier's DB-host secret, and the
-seeding of each tier's RDS instance and secret."""
+endpoint's DSN), the sim app's deep-health probe of the host its tasks read from the DB-host
+secret, and the seeding of each tier's RDS instance and secret."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import psycopg
@@ -14,7 +13,6 @@ import psycopg
 from harness.backend.sim.app import DatabaseStatus
 from harness.backend.sim.dataplane import DataPlane
 from harness.errors import HarnessError
-from harness.io.aws.secrets import parse_db_host
 from harness.topology import Tier
 
 
@@ -33,45 +31,19 @@ class SimDatabases:
         return self.plane.endpoint_dsn(tier.account_id, host)
 
 
-class SecretDatabaseProbe:
-    """The sim app's database check, as the real app does it: read the DB host from the
-    tier's secret, connect to the database behind that host, run ``SELECT 1``.
+class HostDatabaseProbe:
+    """The sim app's database check, as the real app does it: connect to the database behind
+    the host its tasks read from the DB-host secret when they started, run ``SELECT 1``.
+    ``dsn_for_host`` maps an RDS endpoint host to the PostgreSQL database standing behind it."""
 
-    The sim app reads the secret on every deep health; a real task reads it when it starts,
-    which is why a repoint forces a new deployment.
-    """
+    def __init__(self, dsn_for_host: Callable[[str], str]) -> None:
+        self.dsn_for_host = dsn_for_host
 
-    def __init__(self, plane: DataPlane, tier: Tier,
-                 session: Callable[[], boto3.Session]) -> None:
-        self.plane = plane
-        self.tier = tier
-        self._session = session
-        self._client: Any = None
-
-    def _secret(self) -> str:
-        for attempt in (1, 2):
-            if self._client is None:
-                self._client = self._session().client("secretsmanager")
-            try:
-                return str(self._client.get_secret_value(
-                    SecretId=self.tier.db_host_secret)["SecretString"])
-            except Exception:
-                # A moto reset invalidates the session's credentials: renew once.
-                self._client = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def check(self) -> DatabaseStatus:
-        if not (self.tier.db_host_secret and self.tier.account_id):
+    def check(self, host: str | None) -> DatabaseStatus:
+        if not host:
             return DatabaseStatus(True, "ok (no database configured for this tier)")
         try:
-            host = parse_db_host(self._secret()).host
-        except Exception as exc:
-            return DatabaseStatus(False, f"cannot read secret {self.tier.db_host_secret}: {exc}")
-        try:
-            dsn = self.plane.endpoint_dsn(self.tier.account_id, host)
-            with psycopg.connect(dsn, connect_timeout=2) as conn:
+            with psycopg.connect(self.dsn_for_host(host), connect_timeout=2) as conn:
                 conn.execute("SELECT 1")
         except (HarnessError, psycopg.Error) as exc:
             reason = exc.what if isinstance(exc, HarnessError) else str(exc).strip()

@@ -55,7 +55,7 @@ class SimCycle:
 class FailingDatabase:
     """A database probe for staging's app that always fails (gate-staging-unhealthy)."""
 
-    def check(self) -> DatabaseStatus:
+    def check(self, host: str | None) -> DatabaseStatus:
         return DatabaseStatus(False, "connection refused (sim fault gate-staging-unhealthy)")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness import naming
 from harness.errors import AwsOperationError, ConfigError
 from harness.io.aws.calls import AwsCall, Backoff, execute
 from harness.world import World
@@ -56,13 +57,60 @@ class Revision:
 
 @dataclass(frozen=True)
 class Swap:
-    """A completed swap: the service now asks for ``to``. ``attempts`` > 1 when throttled."""
+    """A completed swap: the service now asks for ``to`` and ECS started ``deployment`` to
+    replace its tasks. ``attempts`` > 1 when throttled."""
 
     tier: str
     service: str
     to: Revision
+    deployment: str
     attempts: int
     throttled: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One of a service's deployments as ECS reports it."""
+
+    id: str
+    status: str  # PRIMARY | ACTIVE | INACTIVE
+    task_definition: str
+    desired: int
+    running: int
+    pending: int
+    rollout_state: str | None  # IN_PROGRESS | COMPLETED | FAILED (absent on old APIs)
+    rollout_reason: str = ""
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> Deployment:
+        return cls(id=str(raw["id"]), status=str(raw.get("status", "")),
+                   task_definition=str(raw.get("taskDefinition", "")),
+                   desired=int(raw.get("desiredCount", 0)), running=int(raw.get("runningCount", 0)),
+                   pending=int(raw.get("pendingCount", 0)), rollout_state=raw.get("rolloutState"),
+                   rollout_reason=str(raw.get("rolloutStateReason", "")))
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """What a service asks for and the deployments ECS is running for it (newest first)."""
+
+    task_definition: str
+    desired: int
+    deployments: tuple[Deployment, ...]
+
+    def find(self, deployment: str) -> Deployment | None:
+        return next((d for d in self.deployments if d.id == deployment), None)
+
+    @property
+    def primary(self) -> Deployment | None:
+        return next((d for d in self.deployments if d.status == "PRIMARY"), None)
+
+
+def not_a_release(revision: Revision) -> str | None:
+    """Why ``revision`` must never be a rollback's default target, or None."""
+    if revision.tags.get(naming.TAG_DRILL_ID):
+        return f"registered by drill {revision.tags[naming.TAG_DRILL_ID]}"
+    return None
 
 
 def revision_number(arn: str) -> tuple[str, int]:
@@ -99,17 +147,27 @@ class EcsService:
 
     # -- reads ----------------------------------------------------------------------------
     def current_arn(self) -> str:
+        arn: str = self._active_service()["taskDefinition"]
+        return arn
+
+    def _active_service(self) -> Mapping[str, Any]:
         out = self._call("describe_services", cluster=self.cluster, services=[self.service])
         found = [s for s in out["services"] if s.get("status") == "ACTIVE"]
         if not found:
             raise AwsOperationError(
                 f"service {self.service} not found in cluster {self.cluster}", where=self.where,
                 fix=f"check the cluster and service names under [tiers.{self.tier.name}]")
-        arn: str = found[0]["taskDefinition"]
-        return arn
+        service: Mapping[str, Any] = found[0]
+        return service
 
     def current(self) -> Revision:
         return self.describe(self.current_arn())
+
+    def state(self) -> ServiceState:
+        """The service's deployments as ECS reports them now."""
+        found = self._active_service()
+        return ServiceState(str(found["taskDefinition"]), int(found.get("desiredCount", 0)),
+                            tuple(Deployment.from_api(d) for d in found.get("deployments") or ()))
 
     def revision_numbers(self, status: str = "ACTIVE") -> list[int]:
         """This family's revision numbers with ``status``, ascending (ECS's own sort is not
@@ -160,13 +218,19 @@ class EcsService:
         return revision
 
     def previous(self, before: int) -> Revision:
-        """The immediately previous ACTIVE revision below ``before``."""
-        lower = [n for n in self.revision_numbers() if n < before]
-        if not lower:
-            raise ConfigError(
-                f"no ACTIVE revision of {self.family} below {self.family}:{before}",
-                where=self.where, fix="name a revision with --to-revision")
-        return self.describe(lower[-1])
+        """The immediately previous ACTIVE revision below ``before`` that is a release: never
+        one a drill registered (tagged; a failed promote's is deregistered, so not ACTIVE)."""
+        skipped: list[str] = []
+        for number in reversed([n for n in self.revision_numbers() if n < before]):
+            revision = self.describe(number)
+            why = not_a_release(revision)
+            if why is None:
+                return revision
+            skipped.append(f"{revision.label} ({why})")
+        passed = f"; skipped {', '.join(skipped)}" if skipped else ""
+        raise ConfigError(
+            f"no ACTIVE release revision of {self.family} below {self.family}:{before}{passed}",
+            where=self.where, fix="name a revision with --to-revision")
 
     def _active_labels(self) -> str:
         numbers = self.revision_numbers()
@@ -202,6 +266,7 @@ class EcsService:
     def deregister(self, revision: Revision) -> None:
         self._call("deregister_task_definition", taskDefinition=revision.arn)
 
+
     def swap_call(self, target: Revision) -> AwsCall:
         return AwsCall(self.tier.name, "ecs", "update_service", {
             "cluster": self.cluster, "service": self.service, "taskDefinition": target.arn,
@@ -218,7 +283,16 @@ class EcsService:
             raise AwsOperationError(
                 f"service {self.service} asks for {asked} after the swap, not {target.arn}",
                 where=self.where, fix="check for a concurrent deployment on this service")
-        return Swap(self.tier.name, self.service, target, len(throttled) + 1, tuple(throttled))
+        started = [d for d in out["service"].get("deployments") or ()
+                   if d.get("status") == "PRIMARY" and d.get("taskDefinition") == target.arn]
+        if not started:
+            raise AwsOperationError(
+                f"ECS started no deployment of {target.label} on service {self.service} (no "
+                "PRIMARY deployment of it in the answer)", where=self.where,
+                fix="check the service's deployment controller: the harness needs ECS "
+                    "rolling deployments")
+        return Swap(self.tier.name, self.service, target, str(started[0]["id"]),
+                    len(throttled) + 1, tuple(throttled))
 
     def cluster_arn(self) -> str | None:
         """The cluster's ARN when it exists and is ACTIVE."""

@@ -169,6 +169,21 @@ def canary_markers(dsn: str, drill_id: str, what: str = "database") -> frozenset
     return frozenset(str(r[0]) for r in rows)
 
 
+def count_canaries(dsn: str, drill_id: str | None = None) -> int:
+    """Canary rows of ``drill_id`` (of every drill when None) in the database."""
+    table = sql.Identifier(CANARY_TABLE)
+    with connect(dsn, "source database") as conn:
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (CANARY_TABLE,)).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        if drill_id is None:
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()
+        else:
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE drill_id = %s").format(
+                table), (drill_id,)).fetchone()
+    return int(str(row[0])) if row else 0
+
+
 def remove_canaries(dsn: str, drill_id: str | None = None) -> int:
     """Delete the canary rows of ``drill_id`` (of every drill when None); drop the table once
     it is empty. Returns the number of rows removed."""

@@ -1,0 +1,165 @@
+"""The AWS stand-in the ``--backend aws`` path is proven against: a moto server in its own
+process (tests/helpers/standin_server.py: ECS deployments that roll out and drain, RDS backed
+by real PostgreSQL), the application in another (tests/helpers/standin_app.py: it learns what
+it serves only from the AWS API), databases reached only through the topology's ``db_tunnel``
+(tests/helpers/pg_tunnel.py, a real TCP forwarder standing in for the SSM session), and a
+topology file naming nothing but URLs, role ARNs and that tunnel command. Every harness run
+against it is a subprocess that proves it imported no sim module and no moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from harness import topology as topology_mod
+from harness.backend.aws import AwsBackend
+from harness.backend.sim.dataplane import database_name
+from harness.io.aws.session import CALL_LOG_ENV
+from harness.io.db.providers import with_dbname
+from harness.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTS = {"prod": "127.0.0.1", "staging": "localhost"}  # the topology refuses a shared host
+
+
+@dataclass
+class StandIn:
+    state: Path
+    topology: Path
+    env: dict[str, str]
+    ready: dict[str, Any]
+    apps: dict[str, str]
+    latency: float
+    delay: float
+
+    def harness(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """``harness ARGS`` in a process of its own (exit 97 if it imported the sim); every
+        AWS call it makes is logged to ``calls-<command>.jsonl``."""
+        env = {**self.env, CALL_LOG_ENV: str(self.call_log(args[0]))}
+        return subprocess.run([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=timeout)
+
+    def call_log(self, command: str) -> Path:
+        return self.state / f"calls-{command}.jsonl"
+
+    def start_harness(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+
+    def features(self, marker: str, reports: Path, *extra: str,
+                 timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """The features tagged ``marker`` through pytest with ``--backend aws``."""
+        return subprocess.run(self.features_argv(marker, reports, *extra), cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def features_argv(self, marker: str, reports: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "pytest", "steps", "-m", marker, "-q", "-p",
+                "tests.helpers.no_sim", "-p", "no:randomly", "--backend", "aws", "--topology",
+                str(self.topology), "--reports", str(reports), *extra]
+
+    def world(self) -> World:
+        """A World on the stand-in for the test's own checks (reads, mostly)."""
+        return World(AwsBackend(topology_mod.load(self.topology)), allow_prod_write=True)
+
+    def instance_dsn(self, tier: str, instance: str) -> str:
+        account = self.ready["tiers"][tier]["account"]
+        return with_dbname(self.ready["admin_dsn"], database_name("instance", account, instance))
+
+    def databases(self) -> set[str]:
+        with psycopg.connect(self.ready["admin_dsn"]) as conn:
+            rows = conn.execute("SELECT datname FROM pg_database").fetchall()
+        return {str(r[0]) for r in rows}
+
+    def tunnelled(self) -> list[str]:
+        """The RDS hosts the tunnel forwarded a connection to, in order."""
+        log = self.state / "tunnel.log"
+        return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def topology_text(state: Path, ready: dict[str, Any], apps: dict[str, str]) -> str:
+    base = topology_mod.load()
+    text = topology_mod.bundled_path().read_text(encoding="utf-8")
+    for name, seeded in ready["tiers"].items():
+        tier = base.tier(name)
+        url = apps[name].replace("127.0.0.1", HOSTS[name])
+        tunnel = (f"{sys.executable} -m tests.helpers.pg_tunnel --state {state} --account "
+                  f"{seeded['account']} --host {{host}} --port {{port}} --local-port {{local_port}}")
+        text = text.replace(f'health_url = "{tier.health_url}"',
+                            f'health_url = "{url}"\nrole_arn = "{seeded["role_arn"]}"\n'
+                            f'deep_health_database_path = "database.host"\n'
+                            f'db_tunnel = "{tunnel}"')
+    return text.replace("application_poll_seconds = 5", "application_poll_seconds = 0.1\n"
+                        "application_deadline_minutes = 0.25\nrds_poll_seconds = 0.05\n"
+                        "rds_deadline_minutes = 0.5")
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[bytes], timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"{proc.args} ended (code {proc.returncode}) before {path.name}")
+        assert time.monotonic() < deadline, f"{path.name} did not appear in {timeout_s} s"
+        time.sleep(0.05)
+
+
+@contextmanager
+def standin(state: Path, *, latency: float = 0.3, delay: float = 0.2) -> Iterator[StandIn]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "HARNESS_", "MOTO_", "PYTEST_"))}
+    base.update({"HARNESS_STAGING_BASIC_AUTH_USER": "standin-user",
+                 "HARNESS_STAGING_BASIC_AUTH_PASSWORD": "standin-password-7Kq2"})
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        log = (state / "standin.log").open("ab")
+        server = subprocess.Popen([sys.executable, "-m", "tests.helpers.standin_server",
+                                   str(state), str(latency), str(delay)], cwd=ROOT, env=base,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        procs.append(server)
+        _wait_for(state / "ready.json", server)
+        ready = json.loads((state / "ready.json").read_text())
+        app = subprocess.Popen([sys.executable, "-m", "tests.helpers.standin_app", str(state)],
+                               cwd=ROOT, env=base, stdout=log, stderr=subprocess.STDOUT)
+        procs.append(app)
+        _wait_for(state / "apps.json", app)
+        apps = json.loads((state / "apps.json").read_text())
+        path = state / "topology.toml"
+        path.write_text(topology_text(state, ready, apps), encoding="utf-8")
+        env = {**base, "AWS_ENDPOINT_URL": ready["endpoint"], "AWS_ACCESS_KEY_ID": "standin",
+               "AWS_SECRET_ACCESS_KEY": "standin", "AWS_DEFAULT_REGION": "us-east-1",
+               # Credentials and database name only: host and port come from the tunnel.
+               "HARNESS_STAGING_DSN": "postgresql://postgres@db.invalid:1/app",
+               "HARNESS_PROD_DSN": "postgresql://postgres@db.invalid:1/app"}
+        yield StandIn(state, path, env, ready, apps, latency, delay)
+    finally:
+        for proc in reversed(procs):
+            proc.send_signal(signal.SIGTERM)
+        for proc in reversed(procs):
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """The stand-in's environment in this process too (for ``StandIn.world``)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
