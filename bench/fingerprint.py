@@ -29,7 +29,7 @@ from moto import mock_aws
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from harness.backend.sim.dataplane import SEED_DATABASE, DataPlane, database_name
+from harness.backend.sim.dataplane import DataPlane
 from harness.io.db import fingerprint as fp
 from harness.io.db.providers import PostgresServer, open_postgres
 
@@ -122,7 +122,7 @@ def bench(plane: DataPlane, rows: int, runs: int) -> int:
         conn.execute(LOAD.replace("%s", str(rows)).encode())
         size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size(%s)), "
                             "pg_size_pretty(pg_database_size(current_database())), "
-                            "pg_size_pretty(pg_database_size(%s))", (TABLE, SEED_DATABASE)).fetchone()
+                            "pg_size_pretty(pg_database_size(%s))", (TABLE, plane.seed_database)).fetchone()
     assert size is not None
     server = plane.server
     pg_dump = server.pg_dump()
@@ -159,10 +159,10 @@ def bench(plane: DataPlane, rows: int, runs: int) -> int:
     ], load_before=load_before, runs=runs)
 
     load_before = machine_load()
-    big_db = database_name("instance", ACCOUNT, BIG)
+    big_db = plane.name("instance", ACCOUNT, BIG)
     results: dict[str, list[float]] = {}
     for i in range(runs):
-        for label, instance, template in (("1M", BIG, big_db), ("seed", SMALL, SEED_DATABASE)):
+        for label, instance, template in (("1M", BIG, big_db), ("seed", SMALL, plane.seed_database)):
             snap_s, restore_s = snapshot_and_restore(rds, instance, i)
             for name, seconds in ((f"{label} snapshot", snap_s), (f"{label} restore", restore_s),
                                   (f"{label} WAL_LOG", create_copy(server, template, "WAL_LOG")),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from harness import interrupts
+
 T = TypeVar("T")
 
 
@@ -160,7 +162,8 @@ def poll_until(
     """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
 
     Never raises on a deadline: the caller decides what a miss means (e.g. RTO breached).
-    ``what`` names the wait in the heartbeat lines (see ``heartbeat``).
+    ``what`` names the wait in the heartbeat lines (see ``heartbeat``). Each attempt is a
+    safe point where a requested stop (``harness.interrupts``) is taken.
     """
     if interval <= 0 or deadline_s <= 0:
         raise ValueError("interval and deadline_s must be positive")
@@ -169,6 +172,7 @@ def poll_until(
     last: T | None = None
     beats = [(beat, every, t0 + every) for beat, every in _heartbeats]
     while True:
+        interrupts.checkpoint()
         attempt_at = time.monotonic()
         last = probe()
         attempts += 1

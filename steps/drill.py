@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_bdd import given, then, when
 
-from harness import guard
+from harness import guard, interrupts
 from harness.clock import Stopwatch
 from harness.drill.broken_image import TIME_TO_DETECT, BrokenImageDrill, Detection, record_detection
 from harness.errors import CheckFailed
@@ -55,7 +55,10 @@ def broken_image(world: World, run_config: RunConfig, journal: Journal,
     """What the drill registers on the target tier, undone afterwards pass or fail."""
     drill = BrokenImageDrill(world, run_config.tier, journal.run_id)
     yield drill
-    cleaned_up(check, drill.cleanup())
+    with interrupts.undo(f"tier {run_config.tier}: drill {journal.run_id}'s broken task-definition "
+                         "revision (and the service, if it still runs it)") as go:
+        if go:
+            cleaned_up(check, drill.cleanup())
 
 
 def cleaned_up(check: CheckRecord, summary: CleanupSummary) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pytest_bdd import given, then, when
 
-from harness import guard
+from harness import guard, interrupts
 from harness.drill.migration_parity import DrillMigration, prepare, record, run_step3
 from harness.evidence.journal import CheckRecord
 from harness.io.db.schema import Verdict
@@ -24,16 +25,22 @@ def tier_database(world: World, tier: Tier) -> str:
 
 
 @given("the drill's reversible test migration", target_fixture="drill_migration")
-def reversible_migration(tier_dsn: str, tmp_path: Path,
+def reversible_migration(tier_dsn: str, tier: Tier, tmp_path: Path,
                          request: pytest.FixtureRequest) -> DrillMigration:
-    return prepare(tier_dsn, tmp_path, request.addfinalizer)
+    return prepare(tier_dsn, tmp_path, _undo(tier, request))
+
+
+def _undo(tier: Tier, request: pytest.FixtureRequest) -> Callable[[Callable[[], None]], None]:
+    """Register a test migration's clean-up as the drill's undo."""
+    label = f"tier {tier.name}: the drill's step-3 test migration objects in its database"
+    return lambda work: request.addfinalizer(interrupts.undoable(label, work))
 
 
 @given("the drill's test migration with a deliberately wrong down",
        target_fixture="drill_migration")
-def wrong_migration(tier_dsn: str, tmp_path: Path,
+def wrong_migration(tier_dsn: str, tier: Tier, tmp_path: Path,
                     request: pytest.FixtureRequest) -> DrillMigration:
-    return prepare(tier_dsn, tmp_path, request.addfinalizer, wrong_down=True)
+    return prepare(tier_dsn, tmp_path, _undo(tier, request), wrong_down=True)
 
 
 @when("the test migration is applied to the tier's database and its down is run",

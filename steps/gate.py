@@ -68,7 +68,7 @@ def decision(journal: Journal) -> Iterator[dict[str, str | None]]:
     if "cycle" in found:
         journal.decision = Decision(cycle=found["cycle"], sha=found.get("sha"),
                                     snapshot_id=found.get("snapshot"), signed_off_by=None,
-                                    verdict=journal.verdict)
+                                    verdict="pass" if journal.verdict == "pass" else "fail")
 
 
 # --- steps ----------------------------------------------------------------------------------

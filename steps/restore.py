@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from harness import interrupts
 from harness.drill import acceptance
 from harness.drill.data_restore import DataDrill, Layer2Rehearsal
 from harness.errors import CheckFailed
@@ -36,7 +37,11 @@ def data_drill(world: World, run_config: RunConfig, journal: Journal,
     """The drill's data-path work on the target tier, undone afterwards pass or fail."""
     drill = DataDrill(world, run_config.tier, journal.run_id)
     yield drill
-    cleaned_up(check, drill.cleanup())
+    with interrupts.undo(f"tier {run_config.tier}: drill {journal.run_id}'s restored instance and "
+                         "snapshot, its canary rows, and the DB-host secret if it names the "
+                         "copy") as go:
+        if go:
+            cleaned_up(check, drill.cleanup())
 
 
 # --- drill step 4 -----------------------------------------------------------------------------

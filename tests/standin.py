@@ -75,7 +75,8 @@ class StandIn:
 
     def instance_dsn(self, tier: str, instance: str) -> str:
         account = self.ready["tiers"][tier]["account"]
-        return with_dbname(self.ready["admin_dsn"], database_name("instance", account, instance))
+        return with_dbname(self.ready["admin_dsn"], database_name("instance", account, instance,
+                                                                   self.ready["run"]))
 
     def databases(self) -> set[str]:
         with psycopg.connect(self.ready["admin_dsn"]) as conn:

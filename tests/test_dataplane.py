@@ -9,6 +9,7 @@ import pytest
 from harness.backend.sim.dataplane import DataPlane, database_name
 from harness.io.db import fingerprint as fp
 from harness.io.db.fingerprint import DatabaseUnreachable
+from harness.io.db.providers import PostgresServer
 from harness.rollback.datacheck import compare
 from harness.world import World
 
@@ -60,9 +61,9 @@ def test_the_restored_endpoint_resolves_to_its_own_database(world: World) -> Non
 
 
 def test_same_instance_id_in_two_accounts_never_shares_data() -> None:
-    assert database_name("instance", "760007728097", "db") != database_name(
-        "instance", "961381384763", "db")
-    assert len(database_name("instance", "961381384763", "x" * 63)) <= 63
+    assert database_name("instance", "760007728097", "db", "ab12") != database_name(
+        "instance", "961381384763", "db", "ab12")
+    assert len(database_name("instance", "961381384763", "x" * 63, "ab12cd34")) <= 63
 
 
 def test_deleting_drops_the_databases_and_the_endpoint_stops_resolving(
@@ -74,7 +75,7 @@ def test_deleting_drops_the_databases_and_the_endpoint_stops_resolving(
     rds.delete_db_instance(DBInstanceIdentifier="copy-b", SkipFinalSnapshot=True)
     rds.delete_db_snapshot(DBSnapshotIdentifier="s")
     gone = before - set(dataplane.databases())
-    assert {n.split("_", 2)[2] for n in gone} == {"copy_b", "s"}
+    assert {n.split("_", 3)[3] for n in gone} == {"copy_b", "s"}
     with pytest.raises(DatabaseUnreachable, match="no database answers for RDS instance copy-b"):
         world.databases.endpoint_dsn(world.tier("staging"), "copy-b.x.rds.amazonaws.com", 5432)
 
@@ -93,3 +94,26 @@ def test_corrupt_restore_fault_changes_the_copy_but_not_the_snapshot(
     diffs = compare(expected, fp.fingerprint(bad))
     assert [d.table for d in diffs] == ["public.documents"]
     assert "1999 rows, expected 2000" in diffs[0].describe()
+
+
+def test_runs_sharing_one_postgresql_never_touch_each_others_databases(
+        postgres: PostgresServer) -> None:
+    """Two sims on one HARNESS_SIM_POSTGRES_DSN: each one's reset (between scenarios) and close
+    drop only the databases carrying its own run token."""
+    a, b = DataPlane(postgres, run="aaaa1111"), DataPlane(postgres, run="bbbb2222")
+    made = {}
+    for plane in (a, b):
+        plane.prewarm()
+        plane.ready()
+        made[plane.run] = plane.name("instance", "961381384763", "invapp-staging-postgres")
+        postgres.create_database(made[plane.run], template=plane.seed_database)
+    try:
+        b.reset()
+        assert sorted(a.databases()) == sorted([made["aaaa1111"], a.seed_database])
+        assert b.databases() == [b.seed_database]
+        b.reset(seed=True)
+        assert b.databases() == [] and len(a.databases()) == 2
+    finally:
+        a.reset(seed=True)
+        b.reset(seed=True)
+    assert a.databases() == []

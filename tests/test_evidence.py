@@ -43,7 +43,7 @@ def test_a_failed_check_or_a_missed_target_fails_the_run() -> None:
 
 
 def test_an_empty_run_does_not_pass() -> None:
-    assert Journal(kind="drill", backend="sim", topology="t", tier="staging").verdict == "fail"
+    assert Journal(kind="drill", backend="sim", topology="t", tier="staging").verdict == "incomplete"
 
 
 def test_not_applicable_and_skipped_do_not_fail_the_run() -> None:

@@ -112,10 +112,24 @@ def test_take_snapshot_takes_the_missing_snapshot_and_writes_nothing_else(
         "-pre-promote-nqu-865")
 
 
+def test_a_cycle_id_cannot_inject_a_passing_verdict_into_github_outputs(
+        worker: Executor, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    result = worker.submit(run_gate, [
+        "--reports", str(tmp_path / "reports"), "--sim-fault", "gate-smoke-red",
+        "--cycle", "NQU-865\nverdict=pass"], {"GITHUB_OUTPUT": str(output)}).result()
+    assert result["code"] in (1, 2), result["stderr"]
+    written = parse_outputs(output.read_text()) if output.exists() else {}
+    assert written.get("verdict") != "pass", written
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--take-snapshot"], "add --allow-prod-write"),
     (["--sim-fault", "gate-nope"], "unknown sim fault(s): gate-nope"),
     (["--backend", "aws"], "needs the cycle and the validated SHA"),
+    # A fault of another command would be silently ignored and the gate would pass.
+    (["--sim-fault", "promote-broken-build"], "do nothing in `harness gate`"),
+    (["--sim-fault", "restore-fails"], "restore-fails is for drill"),
 ])
 def test_usage_errors_exit_2_before_anything_runs(worker: Executor, tmp_path: Path,
                                                   args: list[str], says: str) -> None:

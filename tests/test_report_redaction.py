@@ -108,27 +108,22 @@ def _cli_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-# The cycle id is copied into the journal, the decision record, every rendering and the
-# console summary: a route by which a value typed on the command line reaches every file.
-LEAKY_CYCLE = f"NQU-865 {BASIC_USER}:{BASIC_PASSWORD} {DSN} {AWS_SECRET}"
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["drill", "gate"])
-def test_a_real_cli_run_writes_no_secret(command: str, tmp_path: Path) -> None:
+def test_a_real_verbose_gate_run_writes_no_secret(tmp_path: Path) -> None:
+    """The gate as a user runs it, with -v (pytest's own output shown) and secrets planted in
+    its environment. (The drill's run is tests/test_secret_channels.py; a cycle id can no
+    longer carry a secret: it must be one plain token.)"""
     import subprocess
     import sys
 
     reports = tmp_path / "reports"
     done = subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", command, "--reports", str(reports),
-         "--cycle", LEAKY_CYCLE],
-        capture_output=True, text=True, env=_cli_env(tmp_path), timeout=300, check=False,
+        [sys.executable, "-m", "harness.cli.main", "gate", "-v", "--reports", str(reports),
+         "--cycle", "NQU-865"],
+        capture_output=True, text=True, env=_cli_env(tmp_path), timeout=600, check=False,
         cwd=Path(__file__).resolve().parents[1],
     )
     output = done.stdout + done.stderr
-    if command == "gate" and "no gate scenarios were found" in output:
-        pytest.skip("`harness gate` has no gate scenarios yet (features/gate/ is empty)")
     assert (reports / "latest" / "evidence.json").is_file(), output
     files = run_folder_text(reports)
     assert {"report.html", "summary.md", "junit.xml", "evidence.json"} <= {

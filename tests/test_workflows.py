@@ -201,7 +201,7 @@ def test_every_example_command_parses_with_the_real_cli() -> None:
      "jobs.gate.steps[4] (Gate)", "harness gate", "unrecognized arguments: --bogus"),
     ("rollback_prod", "--allow-prod-write --reason", "--allow-prod-write --to-revision three --reason",
      "jobs.rollback.steps[4] (Rollback)", "harness rollback",
-     "argument --to-revision: invalid int value: 'three'"),
+     "argument --to-revision: 'three' is not a revision number"),
     ("promote_to_prod", "--backend aws --topology \"$HARNESS_TOPOLOGY\" --tier prod",
      "--backend azure --topology \"$HARNESS_TOPOLOGY\" --tier prod",
      "jobs.promote.steps[4] (Promote)", "harness promote", "invalid choice: 'azure'"),

@@ -1,5 +1,6 @@
-"""The faults a rehearsal world (the sim) can inject, by name, with what each breaks. Light
-on purpose: the CLI lists and validates them without starting or importing the sim."""
+"""The faults a rehearsal world (the sim) can inject, by name, with what each breaks and the
+commands it rehearses. Light on purpose: the CLI lists and validates them without starting
+or importing the sim."""
 
 from __future__ import annotations
 
@@ -22,3 +23,22 @@ KNOWN_FAULTS: dict[str, str] = {
     "gate-no-snapshot": "prod has no pre-promotion snapshot for the cycle",
     "gate-snapshot-creating": "prod's pre-promotion snapshot is still being created",
 }
+
+_GATE = frozenset({"gate"})
+# The commands each fault means something to; given to any other, it would be silently
+# ignored and the run would pass, so it is refused instead. (A pytest run of the features,
+# kind "tests", accepts every fault.)
+FAULT_COMMANDS: dict[str, frozenset[str]] = {
+    "never-recover": frozenset({"drill", "rollback", "promote"}),
+    "promote-broken-build": frozenset({"promote"}),
+    "restore-fails": frozenset({"drill"}),
+    "corrupt-restore": frozenset({"drill"}),
+    "down-migration-fails": frozenset({"rollback"}),
+    "migration-lost-data": frozenset({"rollback"}),
+    **{name: _GATE for name in KNOWN_FAULTS if name.startswith("gate-")},
+}
+
+
+def faults_for(command: str) -> list[str]:
+    """The faults ``command`` accepts, sorted."""
+    return sorted(f for f, commands in FAULT_COMMANDS.items() if command in commands)

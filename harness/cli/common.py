@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from harness.cli import options
+from harness.errors import ConfigError
 from harness.runconfig import RunConfig
 
 
@@ -14,6 +15,14 @@ def add_run_options(parser: argparse.ArgumentParser, *, gate: bool = False) -> N
     options.add(parser.add_argument, options.RUN)
     if gate:
         options.add(parser.add_argument, options.GATE)
+
+
+def check_text(flag: str, value: str) -> str:
+    """Free text that ends up in evidence, tags and tables: one line, no control characters."""
+    if not value.strip() or not value.isprintable():
+        raise ConfigError(f"{flag} must be one line of printable text, got {value!r}",
+                          fix=f"pass e.g. {flag} \"NQU-865: promote the validated build\"")
+    return value
 
 
 def run_config(args: argparse.Namespace, *, kind: str, reports_dir: Path | None = None,

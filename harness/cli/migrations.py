@@ -121,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
     except HarnessError as exc:
-        print(f"error: {exc.render()}", file=sys.stderr)
+        from harness.redact import Redactor
+
+        print(f"error: {Redactor.from_env().text(exc.render())}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, and keep the interpreter's

@@ -4,6 +4,8 @@ pytest plugin adds the same specs to pytest's parser (both accept argparse's key
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -78,3 +80,17 @@ def add(adder: _Adds, options: tuple[Option, ...]) -> None:
     """Declare ``options`` with ``adder``: argparse's add_argument or pytest's addoption."""
     for option in options:
         adder(*option.flags, **option.kwargs)
+
+
+def whole_number(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of at least ``minimum``; ``what`` says what it
+    counts in the error (e.g. "a revision number")."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value}: {what} is at least {minimum}")
+        return value
+    return parse

@@ -1,7 +1,8 @@
 """`harness promote`: the runbook's standard promote path as one command, with `--plan`.
 
 Exit codes: 0 promoted and verified; 1 the promotion failed (rolled back when it got as
-far as the swap) or the tier is locked; 2 usage, configuration or a guard refusal.
+far as the swap) or the tier is locked; 2 usage, configuration or a guard refusal; 130/143
+stopped by SIGINT/SIGTERM (the lock released, the evidence written as incomplete).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.text import Text
 
+from harness import interrupts
 from harness.backend.registry import open_backend
-from harness.cli import publish, terminal
-from harness.cli.common import add_run_options, run_config
+from harness.cli import preflight, publish, terminal
+from harness.cli.common import add_run_options, check_text, run_config
 from harness.errors import ConfigError
 from harness.promote import promote
 from harness.world import World
@@ -40,12 +41,18 @@ def register(sub: Any) -> None:
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="where the run folder is written (default: ./reports)")
     publish.add_options(p)
-    p.set_defaults(handler=_promote)
+    p.set_defaults(handler=_promote, interruptible=True)
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
     run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
+    check_text("--reason", args.reason)
+    if args.signed_off_by is not None:
+        check_text("--signed-off-by", args.signed_off_by)
     publish.check_options(args)
+    run.topology.tier(args.from_tier)
+    preflight.check(run, preflight.needs(run, "promote", source_tier=args.from_tier,
+                                         plan=args.plan))
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)
         if not args.sha or not args.cycle:
@@ -59,7 +66,7 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
         plan = promote.make_plan(world, req)
         if args.plan:
             for line in plan.lines():
-                console.print(escape(line), soft_wrap=True)
+                console.print(line, soft_wrap=True)
             return 0
         if world.rehearsal is not None and "promote-broken-build" in run.sim.faults:
             world.rehearsal.break_build(req.tier, req.sha)
@@ -70,7 +77,12 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
         # stderr: stdout is the result alone, its first line the verdict.
         terminal.console(stderr=True).print(Text.assemble(("PROMOTE", "bold"), " ",
                                                           plan.lines()[0]), soft_wrap=True)
-        result = promote.promote(world, req, journal=journal, plan=plan)
+        interrupts.checkpoint()
+        try:
+            result = promote.promote(world, req, journal=journal, plan=plan)
+        except KeyboardInterrupt:
+            publish.write(journal, run, stopped=True)
+            raise
         doc, run_dir = publish.write(journal, run)
     from harness.cli.runs import print_summary
 

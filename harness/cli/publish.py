@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +19,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from harness import notify
+from harness import interrupts, notify
 from harness.cli import github, terminal
-from harness.evidence.journal import Journal
+from harness.evidence.journal import Journal, Stopped
 from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.machine import REPORT_FILE, error_annotations, outputs, run_json
@@ -49,10 +50,18 @@ def check_options(args: argparse.Namespace) -> None:
         notify.check_url(args.notify)
 
 
-def write(journal: Journal, run: RunConfig) -> tuple[Doc, Path]:
+def write(journal: Journal, run: RunConfig, *, stopped: bool = False) -> tuple[Doc, Path]:
     """Finish ``journal`` and write the run folder (evidence redacted and validated, every
-    rendering); the evidence as written and the folder."""
-    journal.finish()
+    rendering); the evidence as written and the folder. A stopped run says where it
+    stopped, whether its undo ran, and what it left (``harness.interrupts``)."""
+    stop = None
+    if stopped:
+        signum = interrupts.received() or signal.SIGINT
+        stop = Stopped(interrupts.signal_name(signum), journal.where(),
+                       "skipped" if interrupts.abandoned() else "ran", tuple(interrupts.left()))
+    for label in interrupts.undone():
+        journal.add_note(f"undone after the stop: {label}")
+    journal.finish(stop)
     assert run.reports_dir is not None, "a run that writes evidence has a reports folder"
     run_dir = write_run(journal.to_json(), run.reports_dir,
                         Redactor.from_env(run.topology.secret_env_names))

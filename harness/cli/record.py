@@ -11,6 +11,7 @@ import os
 from rich.text import Text
 
 from harness.cli import publish
+from harness.cli.common import check_text
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -21,6 +22,14 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="where the run folder is written (default: ./reports)")
     publish.add_options(p)
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Before any work: the record's free text is one printable line, --notify a URL."""
+    check_text("--reason", args.reason)
+    if args.by is not None:
+        check_text("--by", args.by)
+    publish.check_options(args)
 
 
 def ordered_by(args: argparse.Namespace) -> str:

@@ -11,9 +11,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness.cli.options import whole_number
 from harness.report.browser import BrowserError, find_browser, screenshot_run
 from harness.report.history import HISTORY_FILE, load_history, select, series, trend_columns
 from harness.rto import RTO_NAMES
+
+_VERDICT_STYLE = {"pass": "green", "fail": "bold red", "incomplete": "yellow"}
 
 
 def register(subparsers: Any) -> None:
@@ -25,8 +28,8 @@ def register(subparsers: Any) -> None:
                     "is not pass are shown and marked.")
     parser.add_argument("--reports", type=Path, default=Path("reports"),
                         help="reports folder holding history.jsonl (default: reports)")
-    parser.add_argument("--last", type=int, default=0, metavar="N",
-                        help="only the N most recent drills (of each backend and tier)")
+    parser.add_argument("--last", type=whole_number(0, "a number of drills (0 = all)"), default=0,
+                        metavar="N", help="only the N most recent drills (of each backend and tier)")
     parser.add_argument("--tier", default=None, help="only the drills on this tier")
     parser.add_argument("--backend", choices=("sim", "aws"), default=None,
                         help="only the drills on this backend (sim rehearsals or real accounts)")
@@ -40,7 +43,7 @@ def add_screenshot_option(parser: argparse.ArgumentParser) -> None:
 
 
 def run_history(args: argparse.Namespace, console: Console | None = None) -> int:
-    console = console or Console()
+    console = console or Console(markup=False, emoji=False, highlight=False)
     history = load_history(args.reports)
     for problem in history.problems:
         console.print(Text(f"warning: {problem}", style="yellow"))
@@ -65,11 +68,11 @@ def _history_table(rows: list[Any], title: str) -> Table:
                    "verdict"):
         table.add_column(column, overflow="fold")
     for row, cells in zip(rows, trend_columns(rows), strict=True):
-        failed = row["verdict"] != "pass"
+        style = _VERDICT_STYLE.get(row["verdict"], "bold red")
         # Text, not markup strings: a cell's brackets must print as written. A run that did
-        # not pass stays in the trend, marked.
-        verdict = Text(cells[-1] + (" ✗" if failed else ""), style="bold red" if failed else "green")
-        table.add_row(*(Text(c) for c in cells[:-1]), verdict)
+        # not pass stays in the table, marked (an incomplete one's RTOs are not in the trend).
+        mark = " ✗" if row["verdict"] != "pass" else ""
+        table.add_row(*(Text(c) for c in cells[:-1]), Text(cells[-1] + mark, style=style))
     return table
 
 
@@ -78,7 +81,7 @@ def maybe_screenshot(args: argparse.Namespace, run_dir: Path,
     """The `--screenshot` step of `harness report`: 0 when written or not asked, 2 on error."""
     if not getattr(args, "screenshot", False):
         return 0
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, markup=False, emoji=False, highlight=False)
     if find_browser() is None:
         console.print("screenshot skipped: no Chromium on PATH (apt-get install -y chromium)")
         return 2

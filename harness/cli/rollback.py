@@ -11,10 +11,12 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from harness import interrupts
 from harness.backend.registry import open_backend
-from harness.cli import publish, record, rollback_data
+from harness.cli import preflight, publish, record, rollback_data
 from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
+from harness.cli.options import whole_number
 from harness.errors import HarnessError
 from harness.evidence.journal import Decision, RollbackRecord
 from harness.rollback import layer1
@@ -45,14 +47,15 @@ def register(sub: Any) -> None:
                        description=_ROLLBACK_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_options(p)
-    p.add_argument("--to-revision", type=int, default=None, metavar="N",
+    p.add_argument("--to-revision", type=whole_number(1, "a revision number"), default=None,
+                   metavar="N",
                    help="revision number of the task family (default: the immediately previous)")
     record.add_options(p)
     p.add_argument("--plan", action="store_true",
                    help="print every AWS call the revert would make and change nothing")
     p.add_argument("--break-stale-lock", action="store_true",
                    help="take over the tier lock if it is past its expiry (a crashed run)")
-    p.set_defaults(handler=_rollback)
+    p.set_defaults(handler=_rollback, interruptible=True)
     rollback_data.register(p)
 
 
@@ -61,7 +64,8 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
     from harness.cli.runs import print_summary
 
     run = run_config(args, kind="rollback", reports_dir=Path(args.reports).resolve())
-    publish.check_options(args)
+    record.check_options(args)
+    preflight.check(run, preflight.needs(run, "rollback", plan=args.plan))
     terminal.console(stderr=True).print(record.banner(args, "ROLLBACK"), soft_wrap=True)
     with open_backend(run) as backend:
         world = World(backend, allow_prod_write=run.allow_prod_write)
@@ -76,6 +80,7 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
             journal.add_note(note)
         log = PhaseLog(LAYER1_FEATURE, journal)
         recovery = None
+        interrupts.checkpoint()
         try:
             recovery = layer1.revert(world, args.tier, to_revision=plan.target.number,
                                      reason=args.reason, break_stale_lock=args.break_stale_lock,
@@ -83,6 +88,9 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
         except HarnessError:
             if not log.phases:
                 raise  # refused before anything was done: a usage or guard error, no run
+        except KeyboardInterrupt:
+            publish.write(journal, run, stopped=True)
+            raise
         m = recovery.measurement if recovery is not None else None
         journal.decision = Decision(
             cycle=run.cycle, sha=plan.target.sha, snapshot_id=None, signed_off_by=None,

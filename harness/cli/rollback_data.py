@@ -9,8 +9,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from harness import interrupts
 from harness.backend.registry import open_backend
-from harness.cli import publish, record
+from harness.cli import preflight, publish, record
 from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.cli.parsing import subcommand_parser
@@ -59,7 +60,7 @@ def register(rollback: argparse.ArgumentParser) -> None:
     record.add_options(p)
     p.add_argument("--plan", action="store_true",
                    help="print what the data rollback would do and change nothing")
-    p.set_defaults(handler=_data)
+    p.set_defaults(handler=_data, interruptible=True)
 
 
 def _data(args: argparse.Namespace, console: Console) -> int:
@@ -67,7 +68,8 @@ def _data(args: argparse.Namespace, console: Console) -> int:
     from harness.cli.runs import print_summary
 
     run = run_config(args, kind="rollback", reports_dir=Path(args.reports).resolve())
-    publish.check_options(args)
+    record.check_options(args)
+    preflight.check(run, preflight.needs(run, "rollback data", plan=args.plan))
     err = terminal.console(stderr=True)
     err.print(record.banner(args, "DATA ROLLBACK"), soft_wrap=True)
     migrations = Path(args.migrations or run.topology.migrations.dir)
@@ -92,11 +94,15 @@ def _data(args: argparse.Namespace, console: Console) -> int:
             journal.add_note(note)
         log = PhaseLog(DATA_FEATURE, journal)
         result = None
+        interrupts.checkpoint()
         try:
             result = data.run(world, plan, log)
         except HarnessError:
             if not log.phases:
                 raise  # refused before anything was done: a usage or guard error, no run
+        except KeyboardInterrupt:
+            publish.write(journal, run, stopped=True)
+            raise
         m = result.measurement if result is not None else None
         journal.decision = Decision(
             cycle=run.cycle, sha=None,

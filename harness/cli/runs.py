@@ -4,6 +4,7 @@ print live progress and the summary table, re-render a run folder."""
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from harness import guard
-from harness.cli import publish, terminal
+from harness import guard, interrupts
+from harness.cli import preflight, publish, terminal
 from harness.cli.common import add_run_options, run_config
+from harness.cli.exits import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import new_run_id
+from harness.evidence.verdict import document_verdict
 from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.format import (
@@ -26,13 +29,17 @@ from harness.report.format import (
     measurement_line,
     result_text,
     seconds,
+    stop_lines,
 )
 from harness.report.gate import item_reason, item_ref, sequencing, verdict_json
 from harness.report.outcome import outcome
 from harness.report.publish import write_renderings
+from harness.runconfig import RunConfig
 
 DEFAULT_REPORTS = "reports"
-_STYLE = {"passed": "green", "failed": "bold red", "skipped": "yellow", "not_applicable": "dim"}
+_STYLE = {"passed": "green", "failed": "bold red", "error": "bold yellow", "skipped": "yellow",
+          "not_applicable": "dim", "interrupted": "bold yellow", "not_run": "yellow"}
+_VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "incomplete": "bold yellow"}
 
 
 def register(sub: Any) -> None:
@@ -50,7 +57,7 @@ def register(sub: Any) -> None:
                        help="list the sim faults --sim-fault accepts, and exit")
         add_screenshot_option(p)
         publish.add_options(p)
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=handler, interruptible=True)
     rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
     add_screenshot_option(rep)
@@ -75,7 +82,7 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     from harness.pytest import session
 
     if args.list_faults:
-        return list_faults(console)
+        return list_faults(console, kind)
     run_id = new_run_id(kind)
     reports = Path(args.reports).resolve()
     run = run_config(args, kind=kind, reports_dir=reports, run_id=run_id,
@@ -88,12 +95,18 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
             raise ConfigError(
                 f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
                 fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
+    preflight.check(run, preflight.needs(run, kind))
+    err = terminal.console(stderr=True)
+    if run.backend == "sim":
+        sweep_leftovers(err)
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
              if run.backend == "sim" else "aws: real accounts")
     # stderr, like the progress lines: stdout is the result alone, its first line the verdict.
-    terminal.console(stderr=True).print(Text.assemble(
+    err.print(Text.assemble(
         (kind.upper(), "bold"), " on tier ", (tier.name, "bold"),
         f" ({where}) · topology {run.topology.name} · run {run_id}"), soft_wrap=True)
+    warn_short_secrets(run, err)
+    interrupts.checkpoint()
     code = session.run(run, marker, verbose=args.verbose)
     run_dir = reports / run_id
     if code == session.NO_TESTS_COLLECTED:
@@ -110,17 +123,45 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     else:
         publish.publish(doc, run_dir, args, console, topology=run.topology, human=print_summary)
     if maybe_screenshot(args, run_dir, console):
-        return 2
-    if code in session.ABORTED:
-        return 2
-    return 0 if doc["verdict"] == "pass" else 1
+        return EXIT_USAGE
+    return exit_code(doc, code)
 
 
-def list_faults(console: Console) -> int:
-    from harness.backend.faults import KNOWN_FAULTS
+def exit_code(doc: dict[str, Any], pytest_code: int = 0) -> int:
+    """The contract: 130/143 when stopped by a signal, 2 when pytest refused its arguments,
+    0 for a pass, 1 for anything else (a failed check, or one that could not run)."""
+    from harness.pytest import session
 
-    for name, what in sorted(KNOWN_FAULTS.items()):
-        console.print(f"{name}: {what}")
+    stopped = doc.get("stopped")
+    if stopped:
+        signum = getattr(signal, str(stopped["signal"]), signal.SIGINT)
+        return interrupts.exit_code(int(signum))
+    if pytest_code == session.USAGE_ERROR:
+        return EXIT_USAGE
+    return EXIT_PASS if doc["verdict"] == "pass" else EXIT_FAIL
+
+
+def sweep_leftovers(console: Console) -> None:
+    """Remove (and say so) an embedded PostgreSQL that a killed run left behind."""
+    from harness.io.db import embedded
+
+    for line in embedded.sweep():
+        console.print(line, soft_wrap=True)
+
+
+def warn_short_secrets(run: RunConfig, console: Console) -> None:
+    short = Redactor.from_env(run.topology.secret_env_names).too_short
+    if short:
+        console.print(Text.assemble(("warning:", "bold yellow"), f" {', '.join(short)} hold(s) a "
+                                    "value too short to be masked in the output (fewer than 8 "
+                                    "characters): use a longer secret"), soft_wrap=True)
+
+
+def list_faults(console: Console, kind: str) -> int:
+    from harness.backend.faults import KNOWN_FAULTS, faults_for
+
+    for name in faults_for(kind):
+        console.print(f"{name}: {KNOWN_FAULTS[name]}")
     return 0
 
 
@@ -135,33 +176,42 @@ def check_row_result(check: dict[str, Any]) -> str:
 
 
 def print_summary(doc: dict[str, Any], console: Console) -> None:
-    """First line the verdict, then what the run came to in one sentence, then one row per
-    check and the measurements."""
-    style = "bold green" if doc["verdict"] == "pass" else "bold red"
-    console.print(Text(headline(doc), style=style), soft_wrap=True)
-    console.print(Text(outcome(doc)), soft_wrap=True)
+    """First line the verdict (for a stopped run, where it stopped and what it left), then
+    what the run came to in one sentence, then one row per check and the measurements."""
+    print_headline(doc, console)
     table = Table(show_edge=False, pad_edge=False)
     for col in ("status", "check", "duration", "result"):
         table.add_column(col, overflow="fold")
     for c in doc["checks"]:
-        table.add_row(Text(STATUS_LABEL[c["status"]], style=_STYLE[c["status"]]), Text(c["name"]),
-                      seconds(c["duration_s"]), Text(check_row_result(c)))
+        table.add_row(_status(c), Text(c["name"]), seconds(c["duration_s"]),
+                      Text(check_row_result(c)))
     console.print(table)
     for m in doc["measurements"]:
         console.print(Text(f"  {measurement_line(m)}"), soft_wrap=True)
 
 
+def print_headline(doc: dict[str, Any], console: Console) -> None:
+    """The verdict line, for a stopped run where it stopped and what it left, and the
+    outcome sentence."""
+    console.print(Text(headline(doc), style=_VERDICT_STYLE.get(doc["verdict"], "bold red")),
+                  soft_wrap=True)
+    for line in stop_lines(doc):
+        console.print(Text(line, style="yellow"), soft_wrap=True)
+    console.print(Text(outcome(doc)), soft_wrap=True)
+
+
+def _status(check: dict[str, Any]) -> Text:
+    return Text(STATUS_LABEL[check["status"]], style=_STYLE[check["status"]])
+
+
 def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
     """First line the verdict; then one row per checklist item: status, reason, link or id."""
-    style = "bold green" if doc["verdict"] == "pass" else "bold red"
-    console.print(Text(headline(doc), style=style), soft_wrap=True)
-    console.print(Text(outcome(doc)), soft_wrap=True)
+    print_headline(doc, console)
     table = Table(show_edge=False, pad_edge=False)
     for col in ("status", "item", "reason", "link / id"):
         table.add_column(col, overflow="fold")
     for c in doc["checks"]:
-        table.add_row(Text(STATUS_LABEL[c["status"]], style=_STYLE[c["status"]]),
-                      Text(c["name"]), Text(item_reason(c)), Text(item_ref(c)))
+        table.add_row(_status(c), Text(c["name"]), Text(item_reason(c)), Text(item_ref(c)))
     console.print(table)
     rows = sequencing(doc)
     if rows:
@@ -172,12 +222,21 @@ def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
+    """Re-render a run folder. The verdict shown and returned is the one its checks give,
+    whatever the file's ``verdict`` says (an edited verdict is reported, never trusted)."""
     run_dir = Path(args.run_dir)
     doc = read_evidence(run_dir)
+    recomputed = document_verdict(doc)
+    if recomputed != doc["verdict"]:
+        console.print(Text.assemble(
+            ("warning:", "bold yellow"), f" evidence.json says verdict '{doc['verdict']}' but "
+            f"its checks give '{recomputed}': the file was edited or damaged; showing "
+            f"'{recomputed}'"), soft_wrap=True)
+        doc = {**doc, "verdict": recomputed}
     written = write_renderings(doc, run_dir, Redactor.from_env())
     print_summary(doc, console)
     console.print("re-rendered: " + ", ".join(p.name for p in written))
     if maybe_screenshot(args, run_dir, console):
-        return 2
-    return 0 if doc["verdict"] == "pass" else 1
+        return EXIT_USAGE
+    return exit_code(doc)
 

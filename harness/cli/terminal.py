@@ -30,9 +30,11 @@ def width(environ: dict[str, str] | None = None, *, tty: bool | None = None) -> 
 
 
 def console(*, stderr: bool = False) -> Console:
+    """Markup and emoji codes off: text carrying data (names, errors, plans, ARNs) prints as
+    written; styles are applied with Text objects."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, width=width())
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False, width=width())
 
 
 def heartbeat_line(what: str, elapsed_s: float, left_s: float) -> str:

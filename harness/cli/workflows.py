@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from harness import workflows
 from harness.workflows.shell import dynamic
@@ -95,11 +95,13 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         return 0 if report.ok else 1
     for claim in report.claims:
         style = "green" if claim.ok else "bold red"
-        console.print(f"[{style}]{escape(claim.render())}[/]", soft_wrap=True)
+        console.print(Text(claim.render(), style=style), soft_wrap=True)
     held = len(report.claims) - len(report.broken)
     if report.ok:
-        console.print(f"[bold green]workflow contract holds[/]: {held} claims in {report.directory}")
+        console.print(Text.assemble(("workflow contract holds", "bold green"),
+                                    f": {held} claims in {report.directory}"), soft_wrap=True)
         return 0
-    console.print(f"[bold red]workflow contract BROKEN[/]: {len(report.broken)} of "
-                  f"{len(report.claims)} claims broken in {report.directory}")
+    console.print(Text.assemble(("workflow contract BROKEN", "bold red"),
+                                f": {len(report.broken)} of {len(report.claims)} claims broken "
+                                f"in {report.directory}"), soft_wrap=True)
     return 1

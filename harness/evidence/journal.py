@@ -13,10 +13,13 @@ from typing import Any, Literal
 
 from harness import __version__
 from harness.clock import Measurement, iso, utcnow
+from harness.evidence.verdict import Verdict, verdict_of
 
-SCHEMA_VERSION = 1
-Status = Literal["passed", "failed", "skipped", "not_applicable"]
-PASSING: frozenset[str] = frozenset({"passed", "skipped", "not_applicable"})
+SCHEMA_VERSION = 2
+# "running" only while the check (or step) runs: it is never written. A check left running
+# when the run ends was interrupted (the run was stopped) or broke the harness ("error").
+Status = Literal["running", "passed", "failed", "error", "skipped", "not_applicable",
+                 "interrupted", "not_run"]
 
 
 def new_run_id(kind: str, now: datetime | None = None) -> str:
@@ -41,7 +44,7 @@ class StepRecord:
     started: datetime
     finished: datetime | None = None
     duration_s: float = 0.0
-    status: Status = "passed"
+    status: Status = "running"
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -49,7 +52,7 @@ class StepRecord:
         return {
             "keyword": self.keyword,
             "text": self.text,
-            "status": self.status,
+            "status": _written(self.status),
             "started_at": iso(self.started),
             "finished_at": iso(finished),
             "duration_s": round(self.duration_s, 4),
@@ -69,12 +72,14 @@ class CheckRecord:
     tags: list[str] = field(default_factory=list)
     finished: datetime | None = None
     duration_s: float = 0.0
-    status: Status = "passed"
+    status: Status = "running"
     detail: str = ""
     error: str | None = None
     links: list[dict[str, str]] = field(default_factory=list)
     steps: list[StepRecord] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # Which collected test this check records (pytest's node id); never written.
+    key: str = field(default="", repr=False)
 
     def note(self, line: str) -> None:
         """Append a line to the human-readable detail of this check."""
@@ -93,7 +98,7 @@ class CheckRecord:
             "feature": self.feature,
             "scenario": self.scenario,
             "name": self.name,
-            "status": self.status,
+            "status": _written(self.status),
             "started_at": iso(self.started),
             "finished_at": iso(finished),
             "duration_s": round(self.duration_s, 4),
@@ -148,6 +153,30 @@ class Decision:
         return out
 
 
+@dataclass(frozen=True)
+class Expected:
+    """A check the run was expected to make (a collected scenario), by pytest node id."""
+
+    key: str
+    feature: str
+    scenario: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Why and where a run stopped before its end, and what its undo did."""
+
+    signal: str  # SIGINT, SIGTERM
+    where: str
+    undo: Literal["ran", "skipped"] = "ran"
+    left: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"signal": self.signal, "where": self.where, "undo": self.undo,
+                "left": list(self.left)}
+
+
 @dataclass
 class Journal:
     """A run's record. Mutated only through its methods; serialised by ``to_json``."""
@@ -165,6 +194,8 @@ class Journal:
     checks: list[CheckRecord] = field(default_factory=list)
     measurements: list[tuple[str | None, Measurement]] = field(default_factory=list)
     decision: Decision | None = None
+    expected: list[Expected] = field(default_factory=list)
+    stopped: Stopped | None = None
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -177,8 +208,13 @@ class Journal:
         if note not in self.notes:
             self.notes.append(note)
 
+    def expect(self, expected: Expected) -> None:
+        """Declare a check the run is expected to make (before it runs)."""
+        if all(e.key != expected.key for e in self.expected):
+            self.expected.append(expected)
+
     def begin_check(self, feature: str, scenario: str, name: str | None = None,
-                    tags: list[str] | None = None) -> CheckRecord:
+                    tags: list[str] | None = None, key: str = "") -> CheckRecord:
         check = CheckRecord(
             id=f"c{len(self.checks) + 1:03d}",
             feature=feature,
@@ -186,6 +222,7 @@ class Journal:
             name=name or scenario,
             started=utcnow(),
             tags=sorted(tags or []),
+            key=key,
         )
         self.checks.append(check)
         return check
@@ -211,15 +248,50 @@ class Journal:
         found = [m for _, m in self.measurements if m.name == name]
         return found[-1] if found else None
 
-    @property
-    def verdict(self) -> Literal["pass", "fail"]:
-        if not self.checks and not self.measurements:
-            return "fail"
-        checks_ok = all(c.status in PASSING for c in self.checks)
-        return "pass" if checks_ok and all(m.met for _, m in self.measurements) else "fail"
+    def where(self) -> str:
+        """Where the run is: the running check and step, or between which checks."""
+        running = self.current_check
+        if running is not None:
+            step = running.steps[-1] if running.steps else None
+            at = f"{step.keyword} {step.text}" if step else "setting up"
+            return f"{running.id} {running.name}: {at}"
+        if not self.checks:
+            return "start-up, before the first check"
+        return f"after {self.checks[-1].id} {self.checks[-1].name}"
 
-    def finish(self) -> None:
-        self.finished = utcnow()
+    def finish(self, stopped: Stopped | None = None) -> None:
+        """End the run: a check or step still running is ``interrupted`` when the run was
+        stopped and ``error`` otherwise (the harness broke under it); an expected check that
+        never began is added as ``not_run``."""
+        now = utcnow()
+        self.finished = now
+        if stopped is not None:
+            self.stopped = stopped
+        unfinished: Status = "interrupted" if self.stopped else "error"
+        for check in self.checks:
+            if check.status == "running":
+                check.status = unfinished
+                check.finished = check.finished or now
+                check.duration_s = check.duration_s or (now - check.started).total_seconds()
+                check.error = check.error or (f"interrupted ({self.stopped.signal})" if self.stopped
+                                              else "the check never finished")
+            for step in check.steps:
+                if step.status == "running":
+                    step.status = unfinished
+                    step.finished = now
+        begun = {c.key for c in self.checks if c.key}
+        for exp in self.expected:
+            if exp.key not in begun:
+                check = self.begin_check(exp.feature, exp.scenario, tags=list(exp.tags),
+                                         key=exp.key)
+                self.end_check(check, "not_run", 0.0)
+                check.note("not run: the run ended before this check started")
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_of([{"status": _written(c.status)} for c in self.checks],
+                          [{"met": m.met} for _, m in self.measurements],
+                          expected=len(self.expected), stopped=self.stopped is not None)
 
     def to_json(self) -> dict[str, Any]:
         finished = self.finished or utcnow()
@@ -239,10 +311,18 @@ class Journal:
             "tool_versions": tool_versions(),
             "notes": list(self.notes),
             "decision": decision,
+            "expected_checks": len(self.expected),
+            "stopped": self.stopped.to_json() if self.stopped else None,
             "checks": [c.to_json() for c in self.checks],
             "measurements": [_measurement_json(owner, m) for owner, m in self.measurements],
             "verdict": self.verdict,
         }
+
+
+def _written(status: Status) -> str:
+    """A status as the evidence holds it: a check still running when the journal is written
+    (``finish`` not called: a bug) says so as an error, never as a pass."""
+    return "error" if status == "running" else status
 
 
 def _measurement_json(owner: str | None, m: Measurement) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Writes a run's evidence: redact the journal's document, validate it against the packaged
-JSON Schema, write ``<reports>/<run-id>/evidence.json`` atomically; read it back validated.
-Renderings are ``harness.report``'s business, never this module's."""
+JSON Schema, write ``<reports>/<run-id>/evidence.json`` atomically; read it back validated
+(a version-1 file is upgraded on the way in, see ``upgrade``). Renderings are
+``harness.report``'s business, never this module's."""
 
 from __future__ import annotations
 
@@ -12,13 +13,20 @@ from typing import Any
 
 import jsonschema
 
-from harness.errors import HarnessError
+from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import SCHEMA_VERSION
+from harness.evidence.verdict import document_verdict
 from harness.redact import Redactor
 
+# Values the schema constrains (enumerations, ids, timestamps, numbers): never masked, so a
+# secret that happens to equal one ("pass", a status) cannot break the document.
+_STRUCTURAL_KEYS = frozenset({"schema_version", "run_id", "kind", "started_at", "finished_at",
+                              "backend", "simulated", "verdict", "status", "id", "check",
+                              "expected_checks", "undo", "met", "completed"})
 
-def load_schema() -> dict[str, Any]:
-    text = resources.files("harness").joinpath(f"schemas/evidence-v{SCHEMA_VERSION}.json")
+
+def load_schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    text = resources.files("harness").joinpath(f"schemas/evidence-v{version}.json")
     schema: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
     return schema
 
@@ -27,9 +35,9 @@ class EvidenceInvalid(HarnessError):
     """The journal does not match its schema: a bug in the harness, never the user's input."""
 
 
-def validate(doc: dict[str, Any]) -> None:
+def validate(doc: dict[str, Any], version: int = SCHEMA_VERSION) -> None:
     try:
-        jsonschema.validate(doc, load_schema())
+        jsonschema.validate(doc, load_schema(version))
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "(root)"
         raise EvidenceInvalid(
@@ -38,20 +46,71 @@ def validate(doc: dict[str, Any]) -> None:
         ) from exc
 
 
+def upgrade(doc: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 document as version 2: it declared no expected checks and no stop, and its
+    verdict is recomputed by version 2's rules (docs/evidence.md, "From version 1")."""
+    if doc.get("schema_version") != 1:
+        return doc
+    new = {**doc, "schema_version": SCHEMA_VERSION, "expected_checks": len(doc["checks"]),
+           "stopped": None}
+    new["verdict"] = document_verdict(new)
+    return new
+
+
 def read_evidence(run_dir: Path) -> dict[str, Any]:
+    """The run folder's evidence.json, validated (and upgraded from version 1). A missing,
+    unreadable, truncated or malformed file is a ConfigError naming it."""
     path = Path(run_dir) / "evidence.json"
+    fix = "pass a run folder written by `harness drill`, `gate` or `promote` (evidence.json intact)"
     if not path.is_file():
-        raise HarnessError(f"no evidence.json in {run_dir}",
-                           fix="pass a run folder written by `harness drill` or `harness gate`")
-    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    validate(doc)
-    return doc
+        raise ConfigError(f"no evidence.json in {run_dir}", where=str(run_dir), fix=fix)
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read evidence.json: {exc.strerror}", where=str(path),
+                          fix=fix) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"evidence.json is not UTF-8 text (byte {exc.start})", where=str(path),
+                          fix=fix) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"evidence.json is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                          f"column {exc.colno} (truncated or edited?)", where=str(path),
+                          fix=fix) from exc
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if version not in (1, SCHEMA_VERSION):
+        raise ConfigError(f"evidence.json has schema_version {version!r}; this harness reads "
+                          f"1 and {SCHEMA_VERSION}", where=str(path), fix=fix)
+    try:
+        validate(doc, version)
+    except EvidenceInvalid as exc:
+        raise ConfigError(f"evidence.json does not match its schema: {exc.what}",
+                          where=f"{path} ({exc.where})", fix=fix) from exc
+    upgraded: dict[str, Any] = upgrade(doc)
+    return upgraded
+
+
+def redact_evidence(doc: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """``doc`` with secrets masked in its free text; schema-constrained values untouched."""
+    def walk(value: Any, key: str | None, free: bool) -> Any:
+        if key in _STRUCTURAL_KEYS and not free:
+            return value
+        if isinstance(value, str):
+            return redactor.text(value)
+        if isinstance(value, dict):
+            # An attachment's content is free-form data: every string in it is masked.
+            return {k: walk(v, k, free or k == "content") for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(v, None, free) for v in value]
+        return value
+
+    clean: dict[str, Any] = walk(doc, None, False)
+    return clean
 
 
 def write_evidence(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> dict[str, Any]:
     """Redact and validate ``doc``, write it as ``<reports_dir>/<run-id>/evidence.json``;
     return the document as written."""
-    clean: dict[str, Any] = redactor.data(doc)
+    clean = redact_evidence(doc, redactor)
     validate(clean)
     run_dir = Path(reports_dir) / str(clean["run_id"])
     run_dir.mkdir(parents=True, exist_ok=True)

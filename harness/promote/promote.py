@@ -19,7 +19,7 @@ from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from harness import guard, naming
+from harness import guard, interrupts, naming
 from harness.clock import Measurement, utcnow
 from harness.errors import AwsOperationError, ConfigError, HarnessError
 from harness.evidence.journal import CheckRecord, Decision, Journal
@@ -192,7 +192,7 @@ def _arn_with(arn: str, number: int) -> str:
 
 # --- the run -------------------------------------------------------------------------------------
 
-Status = Literal["passed", "failed", "skipped"]
+Status = Literal["passed", "failed", "skipped", "interrupted"]
 
 
 @dataclass
@@ -269,6 +269,13 @@ class _Phases:
             record.status = "failed"
             record.error = exc.render() if isinstance(exc, HarnessError) else str(exc)
             raise _Stop from exc
+        except BaseException as exc:
+            # Never recorded as passed: stopped by a signal, or a bug broke the phase.
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            record.status = "interrupted" if interrupted else "failed"
+            record.error = (f"interrupted ({exc})" if interrupted
+                            else f"{type(exc).__name__}: {exc}")
+            raise
         finally:
             record.duration_s = time.monotonic() - t0
             if self.journal is not None and self.check is not None:
@@ -300,7 +307,9 @@ def promote(world: World, req: PromoteRequest, *, journal: Journal | None = None
         try:
             _carry_out(world, plan, result, phases)
         finally:
-            plan.lock.release()
+            with interrupts.undo(f"the tier lock {plan.lock.name} (tier {req.tier})") as go:
+                if go:
+                    plan.lock.release()
     except _Stop:
         pass
     finally:

@@ -5,16 +5,18 @@ scenario into the evidence journal. Wiring only: each hook hands off to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 
+from harness import interrupts
 from harness.backend.base import Backend
 from harness.backend.registry import open_backend
 from harness.cli import options
 from harness.errors import HarnessError
-from harness.evidence.journal import CheckRecord, Journal
+from harness.evidence.journal import CheckRecord, Journal, Stopped
 from harness.gate.types import GateOptions
 from harness.pytest import recorder
 from harness.pytest.markers import MARKERS
@@ -26,6 +28,7 @@ from harness.world import World
 
 JOURNAL = pytest.StashKey[Journal]()
 RUNCONFIG = pytest.StashKey[RunConfig]()
+SIGNALLED = pytest.StashKey[bool]()
 
 
 class HarnessRun:
@@ -53,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(exc.render()) from exc
     config.stash[RUNCONFIG] = run
     config.stash[JOURNAL] = run.new_journal()
+    config.pluginmanager.register(_Signalled(config), "harness-signalled")
     if run.progress:
         config.pluginmanager.register(Progress(config), "harness-progress")
 
@@ -66,14 +70,68 @@ def _from_pytest_options(config: pytest.Config) -> RunConfig:
                                   run_id=config.getoption("--run-id"))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The checks the run is expected to make: its verdict is judged against these."""
+    journal = session.config.stash.get(JOURNAL, None)
+    if journal is None:
+        return
+    for item in session.items:
+        found = recorder.expected(item)
+        if found is not None:
+            journal.expect(found)
+
+
+class _Signalled:
+    """Notes a Ctrl-C that stopped the session (pytest's own "errors during collection" stop
+    raises a KeyboardInterrupt too: that one is not a signal)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        if not isinstance(excinfo.value, pytest.Session.Interrupted):
+            self.config.stash[SIGNALLED] = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    interrupts.checkpoint()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    # Finalisers are the undo: a stop asked for now waits until they are done.
+    with interrupts.shielded():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session: pytest.Session) -> Generator[None, None, None]:
+    """Tear everything down (pytest's own teardown, shielded: it is the undo), then write the
+    evidence however the session ends, a second interrupt included."""
+    journal = session.config.stash.get(JOURNAL, None)
+    where = journal.where() if journal is not None else ""
+    try:
+        with interrupts.shielded():
+            return (yield)
+    finally:
+        _write_evidence(session, where)
+
+
+def _write_evidence(session: pytest.Session, where: str) -> None:
     run = session.config.stash.get(RUNCONFIG, None)
     if run is None or run.reports_dir is None:
         return
     from harness.report.publish import write_run
 
     journal = session.config.stash[JOURNAL]
-    journal.finish()
+    stopped = None
+    if interrupts.stopped() or session.config.stash.get(SIGNALLED, False):
+        signum = interrupts.received() or signal.SIGINT
+        stopped = Stopped(interrupts.signal_name(signum), where,
+                          "skipped" if interrupts.abandoned() else "ran",
+                          tuple(interrupts.left()))
+    journal.finish(stopped)
     write_run(journal.to_json(), run.reports_dir, Redactor.from_env(run.topology.secret_env_names))
 
 
@@ -134,6 +192,8 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
 def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any,
                            step: Any, step_func: Any) -> None:
     recorder.begin_step(request.node, step)  # type: ignore[arg-type]
+    # Between two steps is a safe point: nothing is half done.
+    interrupts.checkpoint()
 
 
 def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any,

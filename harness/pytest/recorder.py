@@ -1,5 +1,7 @@
-"""Records scenarios into the evidence journal: one check per scenario, every Gherkin step
-timed, the check's status decided by pytest's report of the call."""
+"""Records scenarios into the evidence journal: the scenarios expected to run (collected),
+one check per scenario, every Gherkin step timed, the check's status decided by pytest's
+reports: passed only when its call returned; a failed call is ``failed``; a setup or teardown
+that broke is ``error``; a check the run never finished is closed by ``Journal.finish``."""
 
 from __future__ import annotations
 
@@ -10,11 +12,24 @@ import pytest
 
 from harness.clock import utcnow
 from harness.errors import HarnessError
-from harness.evidence.journal import CheckRecord, Journal, StepRecord
+from harness.evidence.journal import CheckRecord, Expected, Journal, StepRecord
 
 CHECK = pytest.StashKey[CheckRecord]()
 _T0 = pytest.StashKey[float]()
 _STEP_T0 = pytest.StashKey[float]()
+
+
+def expected(item: pytest.Item) -> Expected | None:
+    """The check a collected scenario will record (None for a plain test: it records one only
+    if it asks for the ``check`` fixture)."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    function = getattr(item, "function", None)
+    template = scenario_wrapper_template_registry.get(function) if function else None
+    if template is None:
+        return None
+    tags = tuple(sorted(set(template.tags) | set(template.feature.tags)))
+    return Expected(item.nodeid, template.feature.name, template.name, tags)
 
 
 def check_for(node: pytest.Item, journal: Journal) -> CheckRecord:
@@ -22,14 +37,16 @@ def check_for(node: pytest.Item, journal: Journal) -> CheckRecord:
     found: CheckRecord | None = node.stash.get(CHECK, None)
     if found is None:
         module = getattr(node, "module", None)
-        found = journal.begin_check(module.__name__ if module else node.nodeid, node.name)
+        found = journal.begin_check(module.__name__ if module else node.nodeid, node.name,
+                                    key=node.nodeid)
         node.stash[CHECK] = found
     return found
 
 
 def begin_scenario(node: pytest.Item, journal: Journal, feature: Any, scenario: Any) -> None:
     record = journal.begin_check(feature.name, scenario.name,
-                                 tags=sorted(set(scenario.tags) | set(feature.tags)))
+                                 tags=sorted(set(scenario.tags) | set(feature.tags)),
+                                 key=node.nodeid)
     node.stash[CHECK] = record
     node.stash[_T0] = time.monotonic()
 
@@ -60,16 +77,24 @@ def missing_step(node: pytest.Item, step: Any, exception: BaseException) -> None
 
 
 def end_check(item: pytest.Item, report: pytest.TestReport, journal: Journal) -> None:
-    """Close the item's check from pytest's report of its call (or of a failed setup)."""
+    """Close the item's check from pytest's report of its call, or of a setup that broke; a
+    teardown that broke (the undo failed) turns even a passed check into an error."""
     record = item.stash.get(CHECK, None)
-    if record is None or record.finished is not None:
+    if record is None and report.when == "setup" and not report.passed:
+        record = _begin_expected(item, journal)
+    if record is None:
         return
-    if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+    if report.when == "teardown":
+        if report.failed:
+            record.status = "error"
+            record.error = f"teardown: {_last_line(report)}"
+        return
+    if record.finished is not None or not (report.when == "call" or not report.passed):
         return
     if report.failed:
-        status = "failed"
+        status = "failed" if report.when == "call" else "error"
         last_error = next((s.error for s in reversed(record.steps) if s.error), None)
-        record.error = record.error or last_error or report.longreprtext.splitlines()[-1:][0]
+        record.error = record.error or last_error or _last_line(report)
     elif report.skipped:
         status = "skipped"
         record.note(_skip_reason(report))
@@ -78,6 +103,20 @@ def end_check(item: pytest.Item, report: pytest.TestReport, journal: Journal) ->
     t0 = item.stash.get(_T0, None)
     duration = time.monotonic() - t0 if t0 is not None else report.duration
     journal.end_check(record, status, duration)  # type: ignore[arg-type]
+
+
+def _begin_expected(item: pytest.Item, journal: Journal) -> CheckRecord | None:
+    """The check of a scenario whose setup broke or skipped before the scenario began."""
+    exp = expected(item)
+    if exp is None:
+        return None
+    record = journal.begin_check(exp.feature, exp.scenario, tags=list(exp.tags), key=exp.key)
+    item.stash[CHECK] = record
+    return record
+
+
+def _last_line(report: pytest.TestReport) -> str:
+    return (report.longreprtext.strip().splitlines() or ["(no message)"])[-1]
 
 
 def describe(exc: BaseException) -> str:

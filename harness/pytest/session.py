@@ -5,6 +5,7 @@ RunConfig the CLI built handed over as a plugin object."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -13,13 +14,12 @@ from pathlib import Path
 import pytest
 
 from harness.pytest.plugin import HarnessRun
+from harness.redact import RedactingStream
 from harness.runconfig import RunConfig
 
 STEPS_PACKAGE = "harness.steps"
 NO_TESTS_COLLECTED = int(pytest.ExitCode.NO_TESTS_COLLECTED)
-# pytest stopped before the run could say anything about the checks.
-ABORTED = frozenset(int(c) for c in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR,
-                                     pytest.ExitCode.USAGE_ERROR))
+USAGE_ERROR = int(pytest.ExitCode.USAGE_ERROR)
 
 
 def steps_dir() -> Path:
@@ -51,8 +51,24 @@ def run(config: RunConfig, marker: str, *, verbose: bool) -> int:
     for module in step_plugins():
         args += ["-p", module]
     args += ["-q", "-rfE"] if verbose else ["-p", "no:terminal"]
-    with _no_autoload():
+    with _no_autoload(), _redacted_output(config.topology.secret_env_names):
         return int(pytest.main(args, plugins=[HarnessRun(config)]))
+
+
+@contextmanager
+def _redacted_output(secret_env_names: tuple[str, ...]) -> Iterator[None]:
+    """pytest's own output (-v: tracebacks, assertion values, captured output) and the
+    progress lines pass through the redactor like everything else the harness prints."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = RedactingStream(out, secret_env_names)  # type: ignore[assignment]
+    sys.stderr = RedactingStream(err, secret_env_names)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, RedactingStream):
+                stream.close_buffer()
+        sys.stdout, sys.stderr = out, err
 
 
 @contextmanager

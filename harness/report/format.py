@@ -8,8 +8,11 @@ from typing import Any
 STATUS_LABEL = {
     "passed": "PASS",
     "failed": "FAIL",
+    "error": "ERROR",
     "skipped": "SKIP",
     "not_applicable": "N/A",
+    "interrupted": "STOPPED",
+    "not_run": "NOT RUN",
 }
 
 
@@ -50,9 +53,16 @@ def measurement_line(m: dict[str, Any]) -> str:
             f"resolution {seconds(m['resolution_seconds'])}")
 
 
+def did_not_pass(check: Mapping[str, Any]) -> bool:
+    """A check that failed, errored, was stopped or never ran (not passed, skipped or N/A)."""
+    return check["status"] not in ("passed", "not_applicable", "skipped")
+
+
 def result_text(check: Mapping[str, Any]) -> str:
-    """What a check's result says, complete: its error when it failed, else its detail."""
-    return ((check["error"] if check["status"] == "failed" else check["detail"]) or "").strip()
+    """What a check's result says, complete: its error when it did not pass and has one, else
+    its detail."""
+    failed = did_not_pass(check) and check["error"]
+    return ((check["error"] if failed else check["detail"]) or "").strip()
 
 
 def first_line(text: str) -> tuple[str, int]:
@@ -60,6 +70,21 @@ def first_line(text: str) -> tuple[str, int]:
     the detail below it shows everything, and nothing is cut mid-phrase."""
     lines = text.strip().splitlines()
     return (lines[0], len(lines) - 1) if lines else ("", 0)
+
+
+def stop_lines(doc: Mapping[str, Any]) -> list[str]:
+    """What a stopped run must say wherever it is shown: the signal, where it stopped, whether
+    its undo ran, and what it left for `harness cleanup`."""
+    stopped = doc.get("stopped")
+    if not stopped:
+        return []
+    lines = [f"INCOMPLETE: stopped by {stopped['signal']} at {stopped['where']}"]
+    if stopped["undo"] == "ran":
+        lines.append("the undo ran: what this run changed was put back")
+    else:
+        lines.append("the undo was SKIPPED (second interrupt); left for `harness cleanup`:")
+        lines += [f"  - {item}" for item in stopped["left"]] or ["  - (nothing recorded)"]
+    return lines
 
 
 def headline(doc: Mapping[str, Any]) -> str:

@@ -10,7 +10,9 @@ A row looks like::
              "data RTO": null}}
 
 ``rto[name]`` is null when the drill recorded no measurement of that name (e.g. it stopped
-before the restore). Appending is idempotent by run id: re-rendering a run never adds a row.
+before the restore). A drill that did not finish (verdict ``incomplete``: interrupted, or a
+check that could not run) is marked ``"incomplete": true`` and never enters the RTO trend.
+Appending is idempotent by run id: re-rendering a run never adds a row.
 
 A trend is only ever drawn within one backend and one tier: a sim rehearsal's seconds next
 to a real restore's minutes, or staging next to another tier, would read as a trend that is
@@ -21,10 +23,11 @@ not there. A line that is not a well-formed row is skipped with a message naming
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from harness.report.format import seconds, short_seconds
 from harness.rto import RTO_NAMES
@@ -46,6 +49,12 @@ class HistoryRow(TypedDict):
     tier: str
     verdict: str
     rto: dict[str, RtoPoint | None]
+    incomplete: NotRequired[bool]
+
+
+def in_trend(row: HistoryRow) -> bool:
+    """Whether a row's RTOs are a result: never those of a drill that did not finish."""
+    return not row.get("incomplete", False) and row["verdict"] != "incomplete"
 
 
 def history_row(doc: Mapping[str, Any]) -> HistoryRow:
@@ -58,9 +67,12 @@ def history_row(doc: Mapping[str, Any]) -> HistoryRow:
                      met=found[-1]["met"])
             if found else None
         )
-    return HistoryRow(date=doc["started_at"], run_id=doc["run_id"], backend=doc["backend"],
-                      simulated=doc["simulated"], tier=doc["tier"], verdict=doc["verdict"],
-                      rto=rto)
+    row = HistoryRow(date=doc["started_at"], run_id=doc["run_id"], backend=doc["backend"],
+                     simulated=doc["simulated"], tier=doc["tier"], verdict=doc["verdict"],
+                     rto=rto)
+    if doc["verdict"] == "incomplete":
+        row["incomplete"] = True
+    return row
 
 
 # Field -> accepted types, for a row read back from the file.
@@ -98,28 +110,34 @@ def _row_problem(row: Any) -> str | None:
         for key, types in _POINT_FIELDS.items():
             if key not in point:
                 return f"rto '{name}' has no '{key}'"
-            if not isinstance(point[key], types) or (
-                    bool not in types and isinstance(point[key], bool)):
-                return f"rto '{name}' '{key}' is {type(point[key]).__name__}"
+            value = point[key]
+            if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+                return f"rto '{name}' '{key}' is {type(value).__name__}"
+            if isinstance(value, int | float) and not isinstance(value, bool) \
+                    and (not math.isfinite(value) or value < 0):
+                return f"rto '{name}' '{key}' is not a finite number of seconds >= 0"
     return None
 
 
 def load_history(reports_dir: Path) -> History:
     """Every well-formed row of ``reports_dir/history.jsonl`` in file order, and a message
-    (file:line, what, fix) for each line skipped: torn (a run killed mid-write), not JSON, or
-    a row missing a field. Blank lines are ignored."""
+    (file:line, what, fix) for each line skipped: torn (a run killed mid-write), not UTF-8,
+    not JSON, or a row missing a field. Blank lines are ignored."""
     path = Path(reports_dir) / HISTORY_FILE
     if not path.is_file():
         return History([], [])
     rows: list[HistoryRow] = []
     problems: list[str] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
+    # Line by line from bytes: one line that is not UTF-8 must not hide the others.
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not raw.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problem: str | None = "not UTF-8 text"
         except json.JSONDecodeError as exc:
-            problem: str | None = f"not JSON ({exc.msg}): a torn line from a killed run?"
+            problem = f"not JSON ({exc.msg}): a torn line from a killed run?"
         else:
             problem = _row_problem(row)
         if problem is None:
@@ -185,6 +203,9 @@ def trend_columns(rows: Sequence[HistoryRow]) -> list[list[str]]:
     for row in rows:
         cells = [row["date"][:16].replace("T", " "), row["run_id"], row["backend"]]
         for name in RTO_NAMES:
+            if not in_trend(row):
+                cells.append("- (incomplete run)")
+                continue
             point = row["rto"].get(name)
             if point is None:
                 cells.append("-")

@@ -42,6 +42,7 @@ from harness.report.format import (
     result_text,
     seconds,
     short_seconds,
+    stop_lines,
 )
 from harness.report.history import HistoryRow, select, trend_columns
 from harness.report.outcome import decision_record, outcome
@@ -200,6 +201,7 @@ def render_html(doc: dict[str, Any], history: Sequence[HistoryRow] = ()) -> str:
         rto_names=RTO_NAMES,
         trend=Markup(trend_svg(rows, doc["run_id"])) if has_trend(rows) else None,
         run_duration=seconds(elapsed) if elapsed >= 0 else "",
+        stop=stop_lines(doc),
         # A drill's acceptance is both RTOs met: say so when one was never measured.
         unmeasured=[n for n in RTO_NAMES if n not in {m["name"] for m in doc["measurements"]}]
         if doc["kind"] == "drill" else [],

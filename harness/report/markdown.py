@@ -12,6 +12,7 @@ from harness.report.format import (
     measurement_line,
     result_text,
     seconds,
+    stop_lines,
 )
 from harness.report.outcome import decision_record, outcome
 
@@ -31,6 +32,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
                + (" (simulated)" if doc["simulated"] else "")
                + f" · topology `{doc['topology']}` · {doc['started_at']} → {doc['finished_at']}")
     out.append("")
+    stop = stop_lines(doc)
+    if stop:
+        out += [f"**{stop[0]}**", "", *[line.strip() for line in stop[1:]], ""]
     record = decision_record(doc)
     if record is not None:
         _, rows = record

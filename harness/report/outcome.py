@@ -20,8 +20,21 @@ Doc = Mapping[str, Any]
 
 def outcome(doc: Doc) -> str:
     """The outcome sentence of ``doc`` (ends with a full stop)."""
+    if doc["verdict"] == "incomplete":
+        return _incomplete(doc)
     teller = _TELLERS.get(doc["kind"], _checks)
     return teller(doc)
+
+
+def _incomplete(doc: Doc) -> str:
+    """A run that did not finish verified nothing: say where it stopped, never a result."""
+    stopped = doc.get("stopped")
+    done = sum(1 for c in doc["checks"] if c["status"] in ("passed", "failed"))
+    expected = doc.get("expected_checks", len(doc["checks"]))
+    where = (f"stopped by {stopped['signal']} at {stopped['where']}" if stopped
+             else "a check did not finish")
+    return (f"INCOMPLETE, nothing verified as a whole: {where}; {done} of {expected} "
+            "checks ran to the end.")
 
 
 def _last(doc: Doc, name: str) -> Mapping[str, Any] | None:

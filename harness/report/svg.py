@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import escape
 
 from harness.report.format import short_seconds
-from harness.report.history import HistoryRow
+from harness.report.history import HistoryRow, in_trend
 from harness.report.outcome import gave_up
 from harness.rto import RTO_NAMES
 
@@ -202,14 +202,16 @@ def timeline_svg(m: Mapping[str, Any]) -> str:
 
 
 def has_trend(rows: Sequence[HistoryRow]) -> bool:
-    """True when at least one drill measured at least one RTO (else a trend is empty)."""
-    return any(point is not None for row in rows for point in row["rto"].values())
+    """True when at least one finished drill measured an RTO (else a trend is empty)."""
+    return any(point is not None for row in rows if in_trend(row) for point in row["rto"].values())
 
 
 def trend_svg(rows: Sequence[HistoryRow], current_run_id: str | None = None) -> str:
     """One small panel per RTO (measured seconds per past drill, oldest left); the target is
     a line when it fits the panel's scale and a note when it is far above it. An RTO no
-    drill measured gets one line of text instead of an empty panel."""
+    drill measured gets one line of text instead of an empty panel. Drills that did not
+    finish are left out: their times are not results."""
+    rows = [r for r in rows if in_trend(r)]
     measured = {name: any(r["rto"].get(name) is not None for r in rows) for name in RTO_NAMES}
     heights = [_PANEL_H if measured[name] else _EMPTY_H for name in RTO_NAMES]
     out = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import guard
+from harness import guard, interrupts
 from harness.errors import ConfigError
 from harness.io.aws.calls import AwsCall
 from harness.io.aws.ecs import EcsService, Revision
@@ -109,4 +109,6 @@ def revert(world: World, tier: str, *, to_revision: int | None = None, reason: s
                        f"{recovery.measurement.note}")
         return recovery
     finally:
-        revert_plan.lock.release()
+        with interrupts.undo(f"the tier lock {revert_plan.lock.name} (tier {tier})") as go:
+            if go:
+                revert_plan.lock.release()

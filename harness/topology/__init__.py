@@ -37,12 +37,22 @@ def load(path: str | Path | None = None) -> Topology:
     """Load and validate a topology file (default: the bundled runbook topology)."""
     file = Path(path) if path else bundled_path()
     source = str(file)
+    fix = "pass an existing TOML file, or omit it to use the bundled one"
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_bytes().decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read topology file: {exc.strerror}", where=source,
-                          fix="pass an existing TOML file, or omit it to use the bundled one") from exc
+                          fix=fix) from exc
+    except UnicodeDecodeError as exc:
+        line = text_line(file, exc.start)
+        raise ConfigError(f"the topology file is not UTF-8 text (byte {exc.start}, line {line})",
+                          where=f"{source}:{line}", fix="save the file as UTF-8") from exc
     return parse(text, source)
+
+
+def text_line(file: Path, offset: int) -> int:
+    """The line number holding byte ``offset`` of ``file``."""
+    return file.read_bytes()[:offset].count(b"\n") + 1
 
 
 def parse(text: str, source: str = "<topology>") -> Topology:

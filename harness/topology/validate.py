@@ -6,11 +6,13 @@ the line, the full key and the fix (with a did-you-mean)."""
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from harness.errors import ConfigError
+from harness.topology.envnames import ENV_NAME, ENV_NAME_KEYS, env_name_problem
 from harness.topology.model import (
     DEFAULT_GITHUB_API,
     GateConfig,
@@ -19,6 +21,7 @@ from harness.topology.model import (
     Tier,
     Topology,
 )
+from harness.topology.template import snapshot_template_problem
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]+$")
@@ -72,9 +75,15 @@ _TIER_KEYS: dict[str, type] = {
     "webhook_secret_env": str,
     "webhook_processed_query": str,
 }
+# Allowed ranges of the [rto] numbers (the unit is in each key's name): finite, above the
+# lower bound, at most the upper one. A week of minutes bounds every wait the harness makes.
+_RTO_RANGES: dict[str, tuple[float, float]] = {
+    "application_minutes": (0, 10080), "data_minutes": (0, 10080),
+    "application_poll_seconds": (0, 3600), "application_healthy_in_a_row": (0, 100),
+    "application_deadline_minutes": (0, 10080), "rds_poll_seconds": (0, 3600),
+    "rds_deadline_minutes": (0, 10080)}
 SMOKE_SOURCES = ("builtin", "command", "github")
 GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # The processed-count query runs with the event id bound to this parameter.
 EVENT_ID_PARAM = "%(event_id)s"
 _WEBHOOK_KEYS = ("webhook_path", "webhook_secret_env", "webhook_processed_query")
@@ -168,14 +177,12 @@ class Validator:
             raise ConfigError("no tiers defined", where=self.source,
                               fix="add at least one [tiers.<name>] table")
         tiers = {name: self.tier(name, body) for name, body in tiers_raw.items()}
-        for key in _SECTION_KEYS["rto"]:
-            if key in rto and rto[key] <= 0:
-                raise self.error(f"'rto.{key}' must be positive", "rto", key,
-                                 f"give {key} a value above 0 (the unit is in its name)")
-        if "{cycle}" not in snap["name_template"] or "{timestamp}" not in snap["name_template"]:
-            raise self.error("'snapshot.name_template' must contain {timestamp} and {cycle}",
-                             "snapshot", "name_template",
-                             'e.g. "invapp-dev-rds-{timestamp}-pre-promote-{cycle}"')
+        for key, (low, high) in _RTO_RANGES.items():
+            if key in rto and not (math.isfinite(rto[key]) and low < rto[key] <= high):
+                raise self.error(f"'rto.{key}' is {rto[key]}: it must be a finite number above "
+                                 f"{low:g} and at most {high:g}", "rto", key,
+                                 f"give {key} a value in that range (the unit is in its name)")
+        self.snapshot_template(snap["name_template"])
         self.cross_checks(tiers)
         return Topology(
             name=top["name"], region=top["region"],
@@ -192,6 +199,26 @@ class Validator:
                             if "rds_deadline_minutes" in rto else None),
         )
 
+    def snapshot_template(self, template: str) -> None:
+        problem = snapshot_template_problem(template)
+        if problem:
+            raise self.error(f"'snapshot.name_template' {problem[0]}", "snapshot",
+                             "name_template", problem[1])
+
+    def env_names(self, section: str, values: dict[str, Any]) -> None:
+        for key in ENV_NAME_KEYS:
+            if key not in values:
+                continue
+            problem = env_name_problem(values[key])
+            if problem:
+                # Never echo the value: it may be the secret itself.
+                raise self.error(
+                    f"'{section}.{key}' must name an environment variable (its name, not its "
+                    f"value); {problem}", section, key,
+                    f'write e.g. {key} = "HARNESS_{section.split(".")[-1].upper()}_'
+                    f'{key.removesuffix("_env").upper()}" and put the secret in that variable; '
+                    "if a secret was written here, rotate it")
+
     def gate(self, raw: dict[str, Any]) -> GateConfig:
         globs = raw.get("billing_globs", [])
         if not all(isinstance(g, str) and g.strip() for g in globs):
@@ -199,7 +226,7 @@ class Validator:
                              "billing_globs", 'e.g. billing_globs = ["src/billing/**"]')
         api = raw.get("github_api_url", DEFAULT_GITHUB_API).rstrip("/")
         url = urlsplit(api)
-        if url.scheme not in ("http", "https") or not url.hostname:
+        if url.scheme not in ("http", "https") or not url.hostname or not _valid_port(url):
             raise self.error("'gate.github_api_url' is not an http(s) URL", "gate",
                              "github_api_url", f'e.g. github_api_url = "{DEFAULT_GITHUB_API}"')
         return GateConfig(billing_globs=tuple(globs), github_api_url=api)
@@ -239,13 +266,14 @@ class Validator:
                 section, "account_id", 'write the account id as a quoted 12-digit string')
         self.credentials(section, values, account)
         url = urlsplit(values["health_url"])
-        if url.scheme not in ("http", "https") or not url.hostname:
+        if url.scheme not in ("http", "https") or not url.hostname or not _valid_port(url):
             raise self.error(f"'{section}.health_url' is not an http(s) URL", section,
                              "health_url", 'e.g. health_url = "https://staging.example.com"')
         values.setdefault("production", name == "prod")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", values.get("drill_break_env", "X=1")):
             raise self.error(f"'{section}.drill_break_env' must be NAME=VALUE", section,
                              "drill_break_env", 'e.g. drill_break_env = "HARNESS_DRILL_BREAK=1"')
+        self.env_names(section, values)
         self.gate_keys(section, values)
         if values["production"] and values["drill_enabled"]:
             raise self.error(
@@ -307,11 +335,6 @@ class Validator:
             if not GITHUB_REPO.match(values["smoke_github_repo"]):
                 raise self.error(f"'{section}.smoke_github_repo' must be owner/name", section,
                                  "smoke_github_repo", 'e.g. smoke_github_repo = "owner/app"')
-        for key in ("smoke_github_token_env", "webhook_secret_env"):
-            if key in values and not ENV_NAME.match(values[key]):
-                raise self.error(f"'{section}.{key}' must name an environment variable", section,
-                                 key, f'e.g. {key} = "HARNESS_STAGING_SECRET" (the name, never '
-                                 "the value)")
         given = [k for k in _WEBHOOK_KEYS if k in values]
         if given and len(given) != len(_WEBHOOK_KEYS):
             missing = next(k for k in _WEBHOOK_KEYS if k not in values)
@@ -362,23 +385,9 @@ class Validator:
                         f"give '{tier.name}' its own resources; it must never resolve to prod")
 
 
-def shared_credentials(topology: Topology) -> list[str]:
-    """Pairs of AWS tiers whose sessions come from the same credentials (same profile and
-    role, the default chain included): one login then reaches both, and a command that reads
-    one tier with the other's account sees the wrong account's resources."""
-    warnings = []
-    seen: dict[tuple[str | None, str | None], str] = {}
-    for tier in topology.tiers.values():
-        if not tier.is_aws:
-            continue
-        key = tier.credentials
-        if key in seen:
-            profile, role = key
-            what = (f"profile {profile or '(default chain)'}, role {role}" if role
-                    else f"profile {profile}" if profile else "the default credential chain")
-            warnings.append(f"tiers '{seen[key]}' and '{tier.name}' share credentials ({what}): "
-                            f"give each tier its own aws_profile or role_arn, so each one is "
-                            f"reached only in its own account")
-        else:
-            seen[key] = tier.name
-    return warnings
+def _valid_port(url: SplitResult) -> bool:
+    try:
+        url.port  # noqa: B018 (reading it validates it: 0-65535)
+    except ValueError:
+        return False
+    return True

@@ -51,11 +51,23 @@ def read_dir(directory: str | Path, contract: Contract | None = None,
     for name in (c.promote_file, c.rollback_file, c.ci_file):
         candidates = [root / name, root / (name.removesuffix(".yml") + ".yaml")]
         found = next((p for p in candidates if p.is_file()), None)
-        texts[name] = found.read_text(encoding="utf-8") if found else None
+        texts[name] = _read(found) if found else None
         shown[name] = str(found or candidates[0])
     report = check_texts(texts, c, str(root), shown)
     if check is None:
         return report
     files = sorted(p for p in root.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
-    commands = check_commands({str(p): p.read_text(encoding="utf-8") for p in files}, check)
+    commands = check_commands({str(p): _read(p) for p in files}, check)
     return ContractReport(report.directory, report.claims + tuple(commands))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the workflow file: {exc.strerror}", where=str(path),
+                          fix="check the file exists and is readable") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"the workflow file is not UTF-8 text (byte {exc.start})",
+                          where=str(path), fix="save it as UTF-8 (GitHub reads workflows as "
+                                               "UTF-8)") from exc

@@ -70,9 +70,10 @@ def main() -> None:
         parser.add_argument(flag, required=True)
     args = parser.parse_args()
     state = Path(args.state)
-    admin = conninfo_to_dict(json.loads((state / "ready.json").read_text())["admin_dsn"])
+    ready = json.loads((state / "ready.json").read_text())
+    admin = conninfo_to_dict(ready["admin_dsn"])
     backend_path = f"{admin['host']}/.s.PGSQL.{admin.get('port') or 5432}"
-    database = database_name("instance", args.account, args.host.split(".", 1)[0])
+    database = database_name("instance", args.account, args.host.split(".", 1)[0], ready["run"])
     log = state / "tunnel.log"
     lock = threading.Lock()
 

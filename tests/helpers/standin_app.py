@@ -43,7 +43,8 @@ def main(state: Path) -> None:
         def dsn_for_host(host: str, account: str = account) -> str:
             # The stand-in's "DNS": an RDS endpoint's database on the one PostgreSQL server.
             return with_dbname(ready["admin_dsn"],
-                               database_name("instance", account, host.split(".", 1)[0]))
+                               database_name("instance", account, host.split(".", 1)[0],
+                                             ready["run"]))
 
         app = SimApp(tier, AppSettings(basic_auth=auth),
                      lambda t=tier: tier_session(t, topology.region),

@@ -74,7 +74,8 @@ def main(state: Path, latency: float, delay: float) -> None:
                             "shas": list(seeded.image_shas),
                             "task_definitions": list(seeded.task_definition_arns)}
     (state / "ready.json").write_text(json.dumps(
-        {"endpoint": endpoint, "admin_dsn": pg.dsn("postgres"), "tiers": tiers}))
+        {"endpoint": endpoint, "admin_dsn": pg.dsn("postgres"), "tiers": tiers,
+         "run": plane.run}))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()

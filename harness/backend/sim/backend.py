@@ -229,7 +229,7 @@ class SimBackend:
                  "deregistration delay; the RTO targets are unchanged). ECS deployments are "
                  "modelled by the sim: moto keeps none."]
         lines += [f"Sim fault injected: {f} ({KNOWN_FAULTS[f]})." for f in sorted(o.faults)]
-        return lines
+        return lines + self.dataplane.notes()
 
     def reset(self) -> None:
         """A clean world: moto emptied and re-seeded (skipped when nothing used it yet)."""

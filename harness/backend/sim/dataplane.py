@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,9 +29,7 @@ from harness.io.db.fingerprint import DatabaseUnreachable
 from harness.io.db.providers import PostgresServer
 from harness.rollback.datacheck import CANARY_TABLE
 
-SEED_DATABASE = "sim_seed_app"
 _PREFIX = {"instance": "rds_", "snapshot": "snap_"}
-_OURS = re.compile(r"^(rds|snap)_[0-9a-f]{10}_")
 
 # The app's data as the sim seeds it: a few tables, a few thousand rows, a _migrations table
 # in the runner's shape, so fingerprints and migrations have something real to work on.
@@ -50,12 +49,17 @@ VALUES ('20260101000000', '20260101000000_baseline', timestamptz '2026-01-01');
 """
 
 
-def database_name(kind: str, account: str, identifier: str) -> str:
-    """A PostgreSQL name (<= 63 bytes) for an RDS resource: readable prefix + hash of
-    account and identifier, so two accounts with the same instance id never share data."""
+def database_name(kind: str, account: str, identifier: str, run: str) -> str:
+    """A PostgreSQL name (<= 63 bytes) for an RDS resource: readable prefix, the data plane's
+    run token (two runs sharing one server never touch each other's databases), and a hash of
+    account and identifier (two accounts with the same instance id never share data)."""
     digest = hashlib.sha1(f"{account}:{identifier}".encode()).hexdigest()[:10]
     readable = re.sub(r"[^a-z0-9]+", "_", identifier.lower())
-    return f"{_PREFIX[kind]}{digest}_{readable}"[:63]
+    return f"{_PREFIX[kind]}{run}_{digest}_{readable}"[:63]
+
+
+def new_run_token() -> str:
+    return secrets.token_hex(4)
 
 
 @dataclass
@@ -73,7 +77,14 @@ class DataPlane:
     """
 
     def __init__(self, server: PostgresServer | Callable[[], PostgresServer],
-                 faults: frozenset[str] = frozenset()) -> None:
+                 faults: frozenset[str] = frozenset(), run: str | None = None) -> None:
+        # Every database this data plane makes carries its run token; ``reset`` and ``close``
+        # drop only those, so runs sharing one server (HARNESS_SIM_POSTGRES_DSN) stay apart.
+        self.run = run or new_run_token()
+        if not re.fullmatch(r"[0-9a-f]{1,16}", self.run):
+            raise ValueError(f"run token {self.run!r} must be 1 to 16 hex digits")
+        self.seed_database = f"sim_seed_{self.run}"
+        self._ours = re.compile(rf"^((rds|snap)_{self.run}_|sim_seed_{self.run}$)")
         self._server = server if isinstance(server, PostgresServer) else None
         self._factory = None if isinstance(server, PostgresServer) else server
         self.faults = faults
@@ -111,6 +122,10 @@ class DataPlane:
     def started(self) -> bool:
         return self._server is not None
 
+    def notes(self) -> list[str]:
+        """What starting the server had to say (leftovers of a killed run it removed)."""
+        return list(self._server.notes) if self._server is not None else []
+
     @property
     def server(self) -> PostgresServer:
         with self._lock:
@@ -124,7 +139,7 @@ class DataPlane:
     def prewarm(self) -> None:
         """Start the server and the seed database in the background (the sim overlaps it with
         moto's setup); ``ready`` waits for it."""
-        if self._warming is None and not self.started:
+        if self._warming is None and not self._seeded:
             self._warming = threading.Thread(target=self._warm, name="sim-postgres", daemon=True)
             self._warming.start()
 
@@ -150,23 +165,31 @@ class DataPlane:
             self._warming = None
         if self._server is not None and self._server.kind == "dsn":
             # A server the sim does not own outlives it: leave none of its databases behind.
-            self.reset()
+            self.reset(seed=True)
         if self._server is not None and self._factory is not None:
             self._server.close()
             self._server = None
 
-    def reset(self) -> None:
-        """Drop every database the data plane made (moto was emptied beside it)."""
+    def reset(self, *, seed: bool = False) -> None:
+        """Drop every database this data plane made (moto was emptied beside it); the seed
+        too when ``seed`` (at close, on a server the sim does not own)."""
         self._pending.clear()
         self._made.clear()
         if not self.started:
             return
         for name in self.databases():
-            self.server.drop_database(name)
+            if name != self.seed_database or seed:
+                self.server.drop_database(name)
+        if seed:
+            self._seeded = False
 
     # -- lookups -----------------------------------------------------------------------------
+    def name(self, kind: str, account: str, identifier: str) -> str:
+        """The database behind RDS resource ``identifier`` (an instance or a snapshot)."""
+        return database_name(kind, account, identifier, self.run)
+
     def instance_dsn(self, account: str, instance_id: str) -> str:
-        name = database_name("instance", account, instance_id)
+        name = self.name("instance", account, instance_id)
         self._materialise(name)
         if name not in self._made and name not in self.databases():
             raise DatabaseUnreachable(f"sim: no database answers for RDS instance {instance_id} "
@@ -181,7 +204,7 @@ class DataPlane:
     def databases(self) -> list[str]:
         with self._admin() as conn:
             rows = conn.execute("SELECT datname FROM pg_database ORDER BY 1").fetchall()
-        return [str(r[0]) for r in rows if _OURS.match(str(r[0]))]
+        return [str(r[0]) for r in rows if self._ours.match(str(r[0]))]
 
     # -- the hooks ---------------------------------------------------------------------------
     def _wrap(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -195,12 +218,12 @@ class DataPlane:
                                db_kwargs: dict[str, Any]) -> Any:
         instance = original(backend, db_kwargs)
         restoring: _Restoring | None = getattr(self._local, "restoring", None)
-        target = database_name("instance", backend.account_id, instance.db_instance_identifier)
+        target = self.name("instance", backend.account_id, instance.db_instance_identifier)
         try:
             if restoring is None:
                 self._pending.add(target)
             else:
-                source = database_name("snapshot", restoring.account, restoring.snapshot)
+                source = self.name("snapshot", restoring.account, restoring.snapshot)
                 if source not in self._made and source not in self.databases():
                     raise HarnessError(f"sim: snapshot {restoring.snapshot} holds no data copy",
                                        fix="restore from a manual snapshot the sim took")
@@ -220,10 +243,9 @@ class DataPlane:
             return snapshot  # automated snapshots carry no data in the sim
         account = backend.account_id
         try:
-            source = database_name("instance", account, db_instance_identifier)
+            source = self.name("instance", account, db_instance_identifier)
             self._materialise(source)
-            self._create(database_name("snapshot", account, db_snapshot_identifier),
-                         template=source)
+            self._create(self.name("snapshot", account, db_snapshot_identifier), template=source)
         except BaseException:
             backend.database_snapshots.pop(db_snapshot_identifier, None)
             raise
@@ -244,7 +266,7 @@ class DataPlane:
     def _on_delete_db_instance(self, original: Callable[..., Any], backend: Any,
                                db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
         result = original(backend, db_instance_identifier, *args, **kwargs)
-        name = database_name("instance", backend.account_id, db_instance_identifier)
+        name = self.name("instance", backend.account_id, db_instance_identifier)
         if name in self._pending:
             self._pending.discard(name)
         else:
@@ -255,7 +277,7 @@ class DataPlane:
                                db_snapshot_identifier: str) -> Any:
         result = original(backend, db_snapshot_identifier)
         if result.snapshot_type == "manual":
-            self._drop(database_name("snapshot", backend.account_id, db_snapshot_identifier))
+            self._drop(self.name("snapshot", backend.account_id, db_snapshot_identifier))
         return result
 
     # -- faults and seed ---------------------------------------------------------------------
@@ -277,7 +299,7 @@ class DataPlane:
         with self._lock:
             if name in self._pending:
                 self._ensure_seed()
-                self._create(name, template=SEED_DATABASE)
+                self._create(name, template=self.seed_database)
                 self._pending.discard(name)
 
     def _ensure_seed(self) -> None:
@@ -285,9 +307,9 @@ class DataPlane:
             return
         with self._admin() as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (SEED_DATABASE,)).fetchone()
+                                  (self.seed_database,)).fetchone()
         if not exists:
-            dsn = self.server.create_database(SEED_DATABASE)
+            dsn = self.server.create_database(self.seed_database)
             with psycopg.connect(dsn, autocommit=True) as conn:
                 conn.execute(SEED_SQL.encode())
         self._seeded = True

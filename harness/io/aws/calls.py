@@ -21,6 +21,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
+from harness import interrupts
 from harness.world import World
 
 # Operations that only read: everything else is a write and passes the tier guard.
@@ -79,6 +80,8 @@ def execute(world: World, call: AwsCall, *, backoff: Backoff | None = None,
     tier's, production only with the explicit flag); throttling is retried with backoff (each
     throttle code seen is appended to ``throttled``); any other error is raised as botocore
     raised it, for the wrapper to name the resource."""
+    # Before a call is a safe point to stop at (``harness.interrupts``): none is half made.
+    interrupts.checkpoint()
     if call.write:
         world.guard_write(call.tier, as_tier=call.as_tier,
                           action=f"{call.service}.{call.operation}")

@@ -9,8 +9,9 @@ import psycopg
 from psycopg import sql
 
 from harness.errors import HarnessError
+from harness.io.db.conninfo import for_command_line
 from harness.io.db.dump import BOOKKEEPING_TABLES
-from harness.io.db.providers import PgDump
+from harness.io.db.pg_dump import PgDump
 from harness.redact import mask_dsn
 
 _TIMEOUT_S = 300
@@ -19,10 +20,10 @@ _TIMEOUT_S = 300
 def copy_schema(source_dsn: str, target_dsn: str, pg_dump: PgDump) -> None:
     """Recreate ``source``'s schema in the (empty) ``target``, plus the bookkeeping rows, so
     the runner sees the same applied migrations. No application data is copied."""
-    args = [pg_dump.path, "--schema-only", "--no-owner", "--no-privileges",
-            "--dbname", source_dsn]
+    source, env = for_command_line(source_dsn)
+    args = [pg_dump.path, "--schema-only", "--no-owner", "--no-privileges", "--dbname", source]
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=_TIMEOUT_S)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=_TIMEOUT_S, env=env)
     except (OSError, subprocess.SubprocessError) as exc:
         raise HarnessError(f"pg_dump did not run: {exc}", where=pg_dump.path,
                            fix="check the pg_dump binary and that the database is reachable"

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from harness.errors import ConfigError, HarnessError
+from harness.io.db.conninfo import for_command_line
 from harness.io.db.pg_dump import PgDump, find_pg_dump, newest_pg_dump
 from harness.io.db.schema import Schema, SchemaComparison, Verdict, compare, normalise
 from harness.redact import mask_dsn
@@ -85,10 +86,11 @@ def _start(dsn: str, pg_dump: PgDump, exclude_tables: tuple[str, ...],
     if not with_privileges:
         args.append("--no-privileges")
     args += [f"--exclude-table={name}" for name in exclude_tables]
-    args += ["--dbname", dsn]
+    target, env = for_command_line(dsn)
+    args += ["--dbname", target]
     try:
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+                                text=True, env=env)
     except OSError as exc:
         raise HarnessError(f"pg_dump did not run: {exc}", where=pg_dump.path,
                            fix="check the pg_dump binary") from exc

@@ -5,9 +5,7 @@ that is new enough for that server."""
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +48,8 @@ class PostgresServer:
         self._stop = stop
         self._closed = False
         self._pg_dump: PgDump | None = None
+        # What starting it had to say (e.g. leftovers of a killed run it removed).
+        self.notes: list[str] = []
         self.server_major = server_major(admin_dsn)
 
     def __repr__(self) -> str:
@@ -180,16 +180,23 @@ def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresS
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         import pgserver
 
-    made_dir = data_dir is None
-    pgdata = Path(tempfile.mkdtemp(prefix="harness-pg-")) if data_dir is None else data_dir
+    from harness.io.db import embedded
+
+    notes = embedded.sweep() if data_dir is None else []
+    home = embedded.new_home() if data_dir is None else None
+    pgdata = embedded.data_dir(home) if home is not None else data_dir
+    assert pgdata is not None
+    # A throwaway server dies with this process however it ends (SIGKILL included).
+    watchdog = embedded.Watchdog.start(home) if home is not None else None
     try:
+        pgdata.mkdir(exist_ok=True)
         # A throwaway data directory is stopped by ``stop`` below without a shutdown
         # checkpoint; pgserver's own stop (its atexit hook too) is for a kept directory.
         server = pgserver.get_server(  # type: ignore[attr-defined]
-            pgdata, cleanup_mode=None if made_dir else "stop")
+            pgdata, cleanup_mode=None if home is not None else "stop")
     except Exception as exc:
-        if made_dir:
-            shutil.rmtree(pgdata, ignore_errors=True)
+        if watchdog is not None:
+            watchdog.release()
         raise HarnessError(
             f"the embedded PostgreSQL server did not start: {exc}",
             where=str(pgdata),
@@ -198,21 +205,24 @@ def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresS
         ) from exc
 
     def stop() -> None:
-        if made_dir:
+        if home is not None:
             from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
             with contextlib.suppress(subprocess.SubprocessError):
                 pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata,
                        user=server.system_user)
         server.cleanup()
-        if made_dir:
-            shutil.rmtree(pgdata, ignore_errors=True)
+        if watchdog is not None:
+            watchdog.release()  # it removes the folder (and stops the server if still up)
 
     try:
-        return PostgresServer("embedded", server.get_uri(), pg_dump_path=pg_dump_path, stop=stop)
+        opened = PostgresServer("embedded", server.get_uri(), pg_dump_path=pg_dump_path,
+                                stop=stop)
     except BaseException:
         stop()
         raise
+    opened.notes = notes
+    return opened
 
 
 def with_dbname(dsn: str, dbname: str) -> str:

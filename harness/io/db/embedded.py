@@ -1,0 +1,152 @@
+"""The embedded PostgreSQL's lifetime is the harness process's, however that process ends.
+
+Each embedded server lives in its own folder ``<tmp>/harness-embedded-pg-*/`` holding
+``owner.json`` (the process that started it) and ``data/`` (the data directory). A watchdog
+(a tiny shell in its own session, so a terminal's Ctrl-C does not reach it) waits on a pipe
+whose only writer is the harness: when the harness ends, even by SIGKILL, the pipe closes and
+the watchdog stops the server (immediate shutdown) and removes the folder. If the watchdog
+died too, ``sweep()`` at the next start finds folders whose owner is gone and does the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+PREFIX = "harness-embedded-pg-"
+OWNER_FILE = "owner.json"
+DATA_DIR = "data"
+# A folder that has no owner file yet is being made by a start still under way.
+_YOUNG_S = 120.0
+
+# $1 = the server's folder. `read` returns "done" when the harness stopped the server itself,
+# or nothing at EOF: the harness died (any way, SIGKILL included), maybe while the server was
+# still starting. Then every process started on that data directory (pg_ctl, the postmaster)
+# is stopped, watching until none has been seen for a second, before the folder goes.
+_WATCHDOG = r"""
+read -r how || how=""
+data="$1/data"
+ours() {
+  ps -eo pid=,args= | awk -v d="$data" \
+    '$2 ~ /(postgres|pg_ctl|initdb)$/ && index($0, "-D " d) { print $1 }'
+}
+if [ "$how" != "done" ]; then
+  quiet=0
+  i=0
+  while [ "$quiet" -lt 10 ] && [ "$i" -lt 300 ]; do
+    pids=$(ours)
+    if [ -n "$pids" ]; then
+      quiet=0
+      [ "$i" -lt 100 ] && kill -QUIT $pids 2>/dev/null || kill -KILL $pids 2>/dev/null
+    else
+      quiet=$((quiet+1))
+    fi
+    sleep 0.1
+    i=$((i+1))
+  done
+fi
+rm -rf "$1"
+"""
+
+
+def new_home(base: Path | None = None) -> Path:
+    """A fresh server folder owned by this process (``data/`` is created by initdb)."""
+    home = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
+    me = psutil.Process()
+    (home / OWNER_FILE).write_text(json.dumps({"pid": me.pid, "created": me.create_time()}),
+                                   encoding="utf-8")
+    return home
+
+
+def data_dir(home: Path) -> Path:
+    return home / DATA_DIR
+
+
+@dataclass
+class Watchdog:
+    """Stops the server in ``home`` and removes the folder once this process lets go of it
+    (``release``) or ends."""
+
+    home: Path
+    process: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, home: Path) -> Watchdog:
+        process = subprocess.Popen(
+            ["/bin/sh", "-c", _WATCHDOG, "harness-pg-watchdog", str(home)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        return cls(home, process)
+
+    def release(self, timeout_s: float = 60.0) -> None:
+        """The server is stopped: the watchdog removes the folder now; wait for it (no zombie,
+        nothing left)."""
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.write(b"done\n")
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def sweep(base: Path | None = None) -> list[str]:
+    """Remove what killed runs left in ``base`` (default: the temp folder): each server
+    folder whose owner process is gone, its server stopped first. One line per removal."""
+    root = Path(base or tempfile.gettempdir())
+    lines = []
+    for home in sorted(root.glob(f"{PREFIX}*")):
+        if not home.is_dir() or _owner_alive(home):
+            continue
+        pid = _stop_server(data_dir(home))
+        shutil.rmtree(home, ignore_errors=True)
+        if home.exists():
+            lines.append(f"could not remove {home} (left by a killed run): remove it by hand")
+            continue
+        server = f"stopped its PostgreSQL (pid {pid}) and " if pid else ""
+        lines.append(f"a killed run left an embedded PostgreSQL behind: {server}removed {home}")
+    return lines
+
+
+def _owner_alive(home: Path) -> bool:
+    try:
+        owner = json.loads((home / OWNER_FILE).read_text(encoding="utf-8"))
+        pid, created = int(owner["pid"]), float(owner["created"])
+    except (OSError, ValueError, KeyError, TypeError):
+        # No (readable) owner file: a start still writing it, or not one of ours to judge.
+        return time.time() - home.stat().st_mtime < _YOUNG_S
+    try:
+        return bool(abs(psutil.Process(pid).create_time() - created) < 1.0)
+    except psutil.Error:
+        return False
+
+
+def _stop_server(data: Path) -> int | None:
+    """Stop every process started on ``data`` (pg_ctl, the postmaster, whose children follow
+    it); the postmaster's pid, or None when nothing ran there."""
+    found: list[psutil.Process] = []
+    postmaster = None
+    for process in psutil.process_iter(["cmdline", "name"]):
+        if f"-D {data}" in " ".join(process.info.get("cmdline") or []):
+            found.append(process)
+            if "postgres" in (process.info.get("name") or ""):
+                postmaster = process.pid
+    for process in found:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(signal.SIGQUIT)
+    _, alive = psutil.wait_procs(found, timeout=10)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    return postmaster
