@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,8 @@ SHA = image_sha("staging", 3)  # what the sim's staging runs: the validated buil
 
 
 def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=ROOT,
+    env = {**os.environ, "COLUMNS": "200"}  # as tests/test_cli.py says
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -37,5 +39,5 @@ def test_a_broken_build_is_rolled_back_reported_fail_with_both_phases(tmp_path: 
     assert (decision["cycle"], decision["sha"], decision["signed_off_by"], decision["verdict"]) == \
         ("NQU-865", SHA, "Joe", "fail")
     assert decision["snapshot_id"].startswith("invapp-dev-rds-")
-    assert "rolled back to invapp-dev-app:3, verified healthy" in out.stdout
+    assert "rolled back to invapp-dev-app:3, healthy after" in out.stdout.splitlines()[1]
     assert "promote-broken-build" in " ".join(doc["notes"])

@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
-from harness import interrupts
+from harness import __version__, interrupts
 from harness.cli.exits import EXIT_FAIL
+from harness.cli.parsing import HarnessParser
 from harness.errors import HarnessError
 from harness.redact import Redactor
 
@@ -42,27 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
         workflows,
     )
 
-    parser = argparse.ArgumentParser(
+    parser = HarnessParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (runs, topology, report, rollback, migrations, cleanup, promote, workflows):
         module.register(sub)
     # `workflows check` parses workflow commands with a parser of its own, built here.
     parser.set_defaults(build_parser=build_parser)
     return parser
-
-
-def consoles() -> tuple[Console, Console]:
-    """stdout and stderr consoles. Markup and emoji codes are off: text carrying data (names,
-    errors, plans, ARNs) prints as written; styles are applied with Text objects."""
-    from rich.console import Console
-
-    # Wide output when piped (CI logs), the terminal's width otherwise.
-    width = None if sys.stdout.isatty() else 160
-    options = {"highlight": False, "markup": False, "emoji": False, "width": width}
-    return Console(**options), Console(stderr=True, **options)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,14 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.cli import migrations
 
         return migrations.main(words)
+    from harness.cli import terminal
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    console, err = consoles()
+    console, err = terminal.console(), terminal.console(stderr=True)
     handler: Handler = args.handler
     # Commands that change a tier stop cleanly on SIGINT/SIGTERM (harness.interrupts).
     stops: AbstractContextManager[None] = (
         interrupts.handling() if getattr(args, "interruptible", False) else nullcontext())
-    with stops:
+    with stops, terminal.heartbeats():
         try:
             return handler(args, console)
         except HarnessError as exc:
