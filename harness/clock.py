@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
@@ -101,6 +101,17 @@ class Measurement:
             return False
         return self.target_seconds is None or self.seconds <= self.target_seconds
 
+    def from_earlier(self, offset_s: float, started_at: datetime,
+                     before: tuple[Phase, ...] = ()) -> Measurement:
+        """This measurement timed from an earlier start, ``offset_s`` seconds before its own
+        (``before``: the phases in between), e.g. a restore that followed a failed down."""
+        return replace(
+            self, seconds=round(self.seconds + offset_s, 4), started_at=started_at,
+            phases=before + tuple(Phase(p.name, round(p.offset_s + offset_s, 4))
+                                  for p in self.phases),
+            deadline_seconds=(None if self.deadline_seconds is None
+                              else self.deadline_seconds + offset_s))
+
 
 class Stopwatch:
     """Starts at construction; ``mark`` records phases; ``measure`` freezes a Measurement."""
@@ -161,6 +172,24 @@ class PollOutcome(Generic[T]):
     history: tuple[T, ...] = field(default=(), repr=False)
 
 
+# What a front (the CLI) is told while a wait goes on: (what is awaited, seconds elapsed,
+# seconds until the wait gives up). A real restore waits 20+ minutes: silence looks hung.
+Heartbeat = Callable[[str, float, float], None]
+HEARTBEAT_EVERY_S = 30.0
+_heartbeats: list[tuple[Heartbeat, float]] = []
+
+
+@contextmanager
+def heartbeat(beat: Heartbeat, every_s: float = HEARTBEAT_EVERY_S) -> Iterator[None]:
+    """While inside, every wait (``poll_until``) longer than ``every_s`` calls ``beat``
+    every ``every_s`` seconds."""
+    _heartbeats.append((beat, every_s))
+    try:
+        yield
+    finally:
+        _heartbeats.remove((beat, every_s))
+
+
 def poll_until(
     probe: Callable[[], T],
     done: Callable[[T], bool],
@@ -169,17 +198,20 @@ def poll_until(
     deadline_s: float,
     on_attempt: Callable[[T, float], None] | None = None,
     sleep: Callable[[float], None] = sleep,
+    what: str = "a wait",
 ) -> PollOutcome[T]:
     """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
 
     Never raises on a deadline: the caller decides what a miss means (e.g. RTO breached).
-    Each attempt is a safe point where a requested stop (``harness.interrupts``) is taken.
+    ``what`` names the wait in the heartbeat lines (see ``heartbeat``). Each attempt is a
+    safe point where a requested stop (``harness.interrupts``) is taken.
     """
     if interval <= 0 or deadline_s <= 0:
         raise ValueError("interval and deadline_s must be positive")
     t0 = monotonic()
     attempts = 0
     last: T | None = None
+    beats = [(beat, every, t0 + every) for beat, every in _heartbeats]
     while True:
         interrupts.checkpoint()
         attempt_at = monotonic()
@@ -192,5 +224,9 @@ def poll_until(
             return PollOutcome(True, now - t0, attempts, last, succeeded_at=attempt_at)
         if now - t0 >= deadline_s:
             return PollOutcome(False, now - t0, attempts, last)
+        for i, (beat, every, due) in enumerate(beats):
+            if now >= due:
+                beat(what, now - t0, deadline_s - (now - t0))
+                beats[i] = (beat, every, due + every * (1 + (now - due) // every))
         next_at = attempt_at + interval
         sleep(max(0.0, min(next_at, t0 + deadline_s) - monotonic()))

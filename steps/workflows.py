@@ -20,8 +20,9 @@ BREAKAGES: dict[str, tuple[str, str, str]] = {
     "the promote workflow no longer requires the sha": (
         "promote-to-prod.yml", "required: true", "required: false"),
     "the promote job lost its production environment": (
-        "promote-to-prod.yml", "    needs: gate\n    runs-on: ubuntu-latest\n    environment: production\n",
-        "    needs: gate\n    runs-on: ubuntu-latest\n"),
+        "promote-to-prod.yml",
+        "    runs-on: ubuntu-latest\n    environment: production\n    timeout-minutes: 45\n",
+        "    runs-on: ubuntu-latest\n    timeout-minutes: 45\n"),
     "the rollback workflow requires a target revision": (
         "rollback-prod.yml", "required: false", "required: true"),
     "the rollback workflow uses its own concurrency group": (

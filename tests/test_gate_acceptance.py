@@ -58,10 +58,13 @@ def test_a_healthy_cycle_passes_and_reports_to_github(cli: Cli, tmp_path: Path) 
     assert advice["20260602120000"]["classification"] == "breaking"
     assert "BEFORE dispatching" in advice["20260602120000"]["advice"]
     assert advice["20260529003733"]["classification"] == "backward-compatible"
-    assert parse_outputs(output.read_text()) == {"verdict": "pass", "cycle": "sim-cycle-1",
-                                                 "sha": verdict["sha"]}
+    written = parse_outputs(output.read_text())
+    assert {k: written[k] for k in ("verdict", "kind", "cycle", "sha")} == {
+        "verdict": "pass", "kind": "gate", "cycle": "sim-cycle-1", "sha": verdict["sha"]}
+    assert written["report"] == f"{verdict['evidence']}/report.html"
     summary = step_summary.read_text()
     assert summary.startswith("## GATE PASS [SIMULATED]") and "6/6 green" in summary.splitlines()[0]
+    assert summary.count("## GATE PASS") == 1  # written once, by the gate alone
 
 
 @pytest.mark.parametrize(("fault", "item", "says"), [

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.cli.main import consoles
+from harness.cli.terminal import console
 from harness.errors import HarnessError
 from harness.io.db.conninfo import for_command_line
 from harness.io.db.copy import copy_schema
@@ -101,7 +101,7 @@ def test_a_short_secret_is_not_masked_by_value_and_is_reported() -> None:
 
 
 def test_markup_and_emoji_codes_print_as_written(capsys: pytest.CaptureFixture[str]) -> None:
-    out, _ = consoles()
+    out = console()
     arn = "arn:aws:secretsmanager:us-east-1:760007728097:secret:invapp-dev/db-host"
     out.print(f"[bold]{arn}[/] fix: add it under [tiers.staging] :secret: :thumbs_up:")
     printed = capsys.readouterr().out

@@ -37,8 +37,18 @@ class StagedCycle(Protocol):
     def changed_files(self) -> tuple[str, ...]: ...
 
 
+class StagedIncident(Protocol):
+    """What a rehearsal world tells `harness rollback data` about the incident it staged."""
+
+    @property
+    def migrations_dir(self) -> Path: ...
+    @property
+    def note(self) -> str: ...
+
+
 class Rehearsal(Protocol):
-    """Hooks only a simulated world can honour: breaking a build, staging a gate cycle."""
+    """Hooks only a simulated world can honour: breaking a build, staging a gate cycle or a
+    data incident."""
 
     def break_build(self, tier: str, sha: str) -> None:
         """From now on a revision running image ``sha`` on ``tier`` answers its deep
@@ -46,6 +56,10 @@ class Rehearsal(Protocol):
 
     def stage_gate_cycle(self, world: World, cycle: str | None) -> StagedCycle:
         """Stage a promotion cycle (migrations, smoke run, snapshot, webhook) for the gate."""
+
+    def stage_data_incident(self, world: World, tier: str, version: str) -> StagedIncident:
+        """Stage what a Layer-2 rollback of migration ``version`` on ``tier`` takes back: a
+        pre-promotion snapshot, then the migration applied after it (once per world)."""
 
     def scratch_server(self) -> PostgresServer:
         """A PostgreSQL server for scratch copies (the world's own, no second start)."""

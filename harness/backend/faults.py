@@ -11,6 +11,10 @@ KNOWN_FAULTS: dict[str, str] = {
                             "the target tier (exercises the automatic rollback)",
     "restore-fails": "a snapshot restore never becomes available (ends in incompatible-restore)",
     "corrupt-restore": "a restored database differs from its snapshot (one row lost)",
+    "down-migration-fails": "harness rollback data: the migration's down fails when run (the "
+                            "snapshot restore is the fallback)",
+    "migration-lost-data": "harness rollback data: the staged migration deleted rows (run "
+                           "with --data-corrupt: the snapshot restore brings them back)",
     "gate-staging-unhealthy": "staging's deep health reports its database failing",
     "gate-smoke-red": "the smoke-suite run for the validated SHA failed",
     "gate-down-not-restoring": "a cycle migration's down leaves the schema changed",
@@ -29,6 +33,8 @@ FAULT_COMMANDS: dict[str, frozenset[str]] = {
     "promote-broken-build": frozenset({"promote"}),
     "restore-fails": frozenset({"drill"}),
     "corrupt-restore": frozenset({"drill"}),
+    "down-migration-fails": frozenset({"rollback"}),
+    "migration-lost-data": frozenset({"rollback"}),
     **{name: _GATE for name in KNOWN_FAULTS if name.startswith("gate-")},
 }
 

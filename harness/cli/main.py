@@ -22,9 +22,11 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, NoReturn
 
-from harness import interrupts
+from harness import __version__, interrupts
+from harness.cli import terminal
 from harness.cli.commands import COMMANDS
 from harness.cli.exits import EXIT_FAIL
+from harness.cli.parsing import HarnessParser
 from harness.errors import HarnessError
 from harness.redact import Redactor
 
@@ -40,10 +42,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Every command in full; or, given ``only`` (the first word of a command line, which may
     be no command at all, e.g. ``--help``), only that command in full (its module imported)
     and every other one listed by name and help."""
-    parser = argparse.ArgumentParser(
+    parser = HarnessParser(
         prog="harness",
         description="Verify the staging -> production promotion and rollback runbook.",
     )
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     wanted = COMMANDS[only].module if only in COMMANDS else None
     registered: set[str] = set()
@@ -59,17 +62,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def consoles() -> tuple[Console, Console]:
-    """stdout and stderr consoles. Markup and emoji codes are off: text carrying data (names,
-    errors, plans, ARNs) prints as written; styles are applied with Text objects."""
-    from rich.console import Console
-
-    # Wide output when piped (CI logs), the terminal's width otherwise.
-    width = None if sys.stdout.isatty() else 160
-    options = {"highlight": False, "markup": False, "emoji": False, "width": width}
-    return Console(**options), Console(stderr=True, **options)  # type: ignore[arg-type]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(words[0] if words else "").parse_args(words)
@@ -77,15 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Commands that change a tier stop cleanly on SIGINT/SIGTERM (harness.interrupts).
     stops: AbstractContextManager[None] = (
         interrupts.handling() if getattr(args, "interruptible", False) else nullcontext())
-    with stops:
+    with stops, terminal.heartbeats():
         try:
             # rich (and its start-up) only for the commands that print through it.
-            return handler(args, consoles()[0] if COMMANDS[args.command].rich else None)
+            return handler(args, terminal.console() if COMMANDS[args.command].rich else None)
         except HarnessError as exc:
             _error(exc.render())
             return exc.exit_code
         except KeyboardInterrupt as exc:
-            return interrupted(exc, consoles()[1])
+            return interrupted(exc, terminal.console(stderr=True))
         except Exception as exc:
             # A bug, not an input problem: one masked line, the traceback only on request.
             if os.environ.get(DEBUG_ENV) == "1":
@@ -116,7 +108,7 @@ def _error(text: str, fix: str | None = None) -> None:
     line = Text.assemble(("error:", "bold red"), " ", redactor.text(text))
     if fix:
         line.append(f"\n  fix: {fix}")
-    consoles()[1].print(line, soft_wrap=True)
+    terminal.console(stderr=True).print(line, soft_wrap=True)
 
 
 def run() -> NoReturn:

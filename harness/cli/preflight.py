@@ -45,7 +45,7 @@ class Needs:
 def needs(run: RunConfig, command: str, *, source_tier: str = "staging",
           plan: bool = False) -> Needs:
     """The preflight's scope per command: drill = its tier; gate and promote = production and
-    the tier that validated the build; rollback and cleanup = the tier. A ``--plan`` only reads
+    the tier that validated the build; rollback, rollback data and cleanup = the tier. A ``--plan`` only reads
     the accounts: it needs their credentials, not the endpoints or a reports folder."""
     if plan:
         return replace(needs(run, command, source_tier=source_tier), databases=(), health=(),
@@ -62,7 +62,11 @@ def needs(run: RunConfig, command: str, *, source_tier: str = "staging",
     if command == "promote":
         tiers = tuple(dict.fromkeys((run.tier, source_tier)))
         return Needs(tiers, health=(run.tier,), reports=run.reports_dir)
-    return Needs((run.tier,), health=(run.tier,) if command == "rollback" else ())
+    if command in ("rollback", "rollback data"):
+        # Both write a run folder; Layer 2 also reads and writes the tier's database.
+        return Needs((run.tier,), databases=(run.tier,) if command == "rollback data" else (),
+                     health=(run.tier,), reports=run.reports_dir)
+    return Needs((run.tier,))
 
 
 def check(run: RunConfig, scope: Needs, world: World | None = None) -> None:
@@ -77,7 +81,8 @@ def check(run: RunConfig, scope: Needs, world: World | None = None) -> None:
             problems += [p for p in accounts.values() if p]
             # A tunnelled DSN is reached only through the tunnel, which reads the instance's
             # endpoint from RDS: that read waits until the tier's account is known to match.
-            problems += [p for t in scope.databases if not accounts.get(t)
+            problems += [p for t in scope.databases
+                         if not (accounts.get(t) and run.topology.tier(t).db_tunnel)
                          for p in dsn_problems(run.topology.tier(t), world)]
         finally:
             if own:

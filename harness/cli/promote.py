@@ -8,7 +8,6 @@ stopped by SIGINT/SIGTERM (the lock released, the evidence written as incomplete
 from __future__ import annotations
 
 import argparse
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,18 @@ from rich.console import Console
 from rich.text import Text
 
 from harness import interrupts
-from harness.cli import preflight
-from harness.cli.commands import help_for
+from harness.backend.registry import open_backend
+from harness.cli import preflight, publish, terminal
 from harness.cli.common import add_run_options, check_text, run_config
 from harness.errors import ConfigError
-from harness.evidence.journal import Journal, Stopped
-from harness.redact import Redactor
-from harness.runconfig import RunConfig
+from harness.promote import promote
+from harness.world import World
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("promote", help=help_for("promote"), description=help_for("promote"))
+    helptext = ("promote a validated SHA: snapshot, image reuse/copy, new revision, swap, "
+                "verify; automatic rollback on failure")
+    p = sub.add_parser("promote", help=helptext, description=helptext)
     add_run_options(p)
     p.set_defaults(tier="prod")
     p.add_argument("--from-tier", default="staging", metavar="TIER",
@@ -40,21 +40,16 @@ def register(sub: Any) -> None:
                    help="take over the tier lock if it is past its expiry (a crashed run)")
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="where the run folder is written (default: ./reports)")
+    publish.add_options(p)
     p.set_defaults(handler=_promote, interruptible=True)
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
-    # The world's machinery (boto3, the database driver, the report's templates) loads only
-    # when the command runs: `workflows check` builds this parser too.
-    from harness.backend.registry import open_backend
-    from harness.evidence.writer import read_evidence
-    from harness.promote import promote
-    from harness.world import World
-
     run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
     check_text("--reason", args.reason)
     if args.signed_off_by is not None:
         check_text("--signed-off-by", args.signed_off_by)
+    publish.check_options(args)
     run.topology.tier(args.from_tier)
     preflight.check(run, preflight.needs(run, "promote", source_tier=args.from_tier,
                                          plan=args.plan))
@@ -79,35 +74,17 @@ def _promote(args: argparse.Namespace, console: Console) -> int:
         journal = run.new_journal()
         for note in backend.notes():
             journal.add_note(note)
-        console.print(Text.assemble(("PROMOTE", "bold"), " ", plan.lines()[0]), soft_wrap=True)
+        # stderr: stdout is the result alone, its first line the verdict.
+        terminal.console(stderr=True).print(Text.assemble(("PROMOTE", "bold"), " ",
+                                                          plan.lines()[0]), soft_wrap=True)
         interrupts.checkpoint()
         try:
             result = promote.promote(world, req, journal=journal, plan=plan)
         except KeyboardInterrupt:
-            _write(journal, run, stopped=True)
+            publish.write(journal, run, stopped=True)
             raise
-        run_dir = _write(journal, run, stopped=False)
+        doc, run_dir = publish.write(journal, run)
     from harness.cli.runs import print_summary
 
-    print_summary(read_evidence(run_dir), console)
-    style = "bold green" if result.promoted else "bold red"
-    console.print(Text(result.summary(), style=style))
-    console.print(f"evidence: {run_dir}/ (summary.md, evidence.json, junit.xml)")
-    return 0 if result.verdict == "pass" else 1
-
-
-def _write(journal: Journal, run: RunConfig, *, stopped: bool) -> Path:
-    """Write the run's evidence; a stopped run says where, and what its undo left."""
-    from harness.report.publish import write_run
-
-    stop = None
-    if stopped:
-        signum = interrupts.received() or signal.SIGINT
-        stop = Stopped(interrupts.signal_name(signum), journal.where(),
-                       "skipped" if interrupts.abandoned() else "ran", tuple(interrupts.left()))
-    for label in interrupts.undone():
-        journal.add_note(f"undone after the stop: {label}")
-    journal.finish(stop)
-    assert run.reports_dir is not None
-    return write_run(journal.to_json(), run.reports_dir,
-                     Redactor.from_env(run.topology.secret_env_names))
+    publish.publish(doc, run_dir, args, console, topology=run.topology, human=print_summary)
+    return 0 if result.verdict == "pass" and doc["verdict"] == "pass" else 1

@@ -4,7 +4,6 @@ print live progress and the summary table, re-render a run folder."""
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 from pathlib import Path
 from typing import Any
@@ -14,26 +13,27 @@ from rich.table import Table
 from rich.text import Text
 
 from harness import guard, interrupts
-from harness.cli import github, preflight
-from harness.cli.commands import help_for
+from harness.cli import preflight, publish, terminal
 from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import new_run_id
 from harness.evidence.verdict import document_verdict
+from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.format import (
     STATUS_LABEL,
+    first_line,
     headline,
     measurement_line,
-    one_line,
     result_text,
     seconds,
     stop_lines,
 )
-from harness.report.gate import github_outputs, item_reason, item_ref, sequencing, verdict_json
-from harness.report.markdown import render_markdown
+from harness.report.gate import item_reason, item_ref, sequencing, verdict_json
+from harness.report.outcome import outcome
+from harness.report.publish import write_renderings
 from harness.runconfig import RunConfig
 
 DEFAULT_REPORTS = "reports"
@@ -43,8 +43,11 @@ _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "incomplete": "bold 
 
 
 def register(sub: Any) -> None:
-    for name, handler in (("drill", _drill), ("gate", _gate)):
-        p = sub.add_parser(name, help=help_for(name), description=help_for(name))
+    for name, helptext, handler in (
+        ("drill", "run the quarterly rollback drill (default: on staging, in the sim)", _drill),
+        ("gate", "evaluate the promotion gate checklist for one cycle and SHA", _gate),
+    ):
+        p = sub.add_parser(name, help=helptext, description=helptext)
         add_run_options(p, gate=name == "gate")
         p.add_argument("--reports", default=DEFAULT_REPORTS, metavar="DIR",
                        help="where run folders are written (default: ./reports)")
@@ -53,11 +56,9 @@ def register(sub: Any) -> None:
         p.add_argument("--list-faults", action="store_true",
                        help="list the sim faults --sim-fault accepts, and exit")
         add_screenshot_option(p)
-        if name == "gate":
-            p.add_argument("--json", action="store_true",
-                           help="print only the machine-readable verdict (JSON) on stdout")
+        publish.add_options(p)
         p.set_defaults(handler=handler, interruptible=True)
-    rep = sub.add_parser("report", help=help_for("report"))
+    rep = sub.add_parser("report", help="re-render a run folder from its evidence.json")
     rep.add_argument("run_dir", metavar="RUN_DIR")
     add_screenshot_option(rep)
     rep.set_defaults(handler=_report)
@@ -74,20 +75,19 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
     if args.backend == "aws" and not (args.cycle and args.sha):
         raise ConfigError("the gate on real accounts needs the cycle and the validated SHA",
                           fix="pass --cycle CYCLE --sha SHA (defaults exist only in the sim)")
-    return run_features(args, console, kind="gate", marker="gate", as_json=args.json)
+    return run_features(args, console, kind="gate", marker="gate")
 
 
-def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str,
-                 as_json: bool = False) -> int:
+def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str) -> int:
     from harness.backend.registry import prepare
-    from harness.evidence.writer import read_evidence
 
     if args.list_faults:
         return list_faults(console, kind)
     run_id = new_run_id(kind)
     reports = Path(args.reports).resolve()
     run = run_config(args, kind=kind, reports_dir=reports, run_id=run_id,
-                     progress=not (args.verbose or as_json))
+                     progress=not args.verbose)
+    publish.check_options(args)
     tier = run.topology.tier(run.tier)
     if kind == "drill":
         guard.check_drill_target(tier)
@@ -96,18 +96,19 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                 f"tier '{tier.name}' is a {tier.kind} tier: the drill exercises ECS and RDS",
                 fix="run the drill against an AWS tier that accepts drills (e.g. --tier staging)")
     preflight.check(run, preflight.needs(run, kind))
-    out = Console(stderr=True, markup=False, emoji=False, highlight=False) if as_json else console
+    err = terminal.console(stderr=True)
     if run.backend == "sim":
-        sweep_leftovers(out)
+        sweep_leftovers(err)
     prepare(run)
     from harness.pytest import session  # pytest loads while the sim's PostgreSQL starts
 
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
              if run.backend == "sim" else "aws: real accounts")
-    if not as_json:
-        console.print(Text.assemble((kind.upper(), "bold"), " on tier ", (tier.name, "bold"),
-                                    f" ({where}) · topology {run.topology.name} · run {run_id}"))
-    warn_short_secrets(run, out)
+    # stderr, like the progress lines: stdout is the result alone, its first line the verdict.
+    err.print(Text.assemble(
+        (kind.upper(), "bold"), " on tier ", (tier.name, "bold"),
+        f" ({where}) · topology {run.topology.name} · run {run_id}"), soft_wrap=True)
+    warn_short_secrets(run, err)
     interrupts.checkpoint()
     code = session.run(run, marker, verbose=args.verbose)
     run_dir = reports / run_id
@@ -120,11 +121,10 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
                            fix="re-run with --verbose to see pytest's output")
     doc = read_evidence(run_dir)
     if kind == "gate":
-        publish_gate(doc, run_dir, console, as_json=as_json)
+        publish.publish(doc, run_dir, args, console, topology=run.topology,
+                        human=print_gate_summary, machine=verdict_json)
     else:
-        print_summary(doc, console)
-        console.print(f"evidence: {_relative(run_dir)}/ "
-                      "(report.html, summary.md, evidence.json, junit.xml)")
+        publish.publish(doc, run_dir, args, console, topology=run.topology, human=print_summary)
     if maybe_screenshot(args, run_dir, console):
         return EXIT_USAGE
     return exit_code(doc, code)
@@ -170,42 +170,43 @@ def list_faults(console: Console, kind: str) -> int:
     return 0
 
 
+def check_row_result(check: dict[str, Any]) -> str:
+    """A check's result in a terminal row: a failure's whole reason; otherwise the first line
+    whole, saying how many more the report holds (never cut mid-phrase)."""
+    text = result_text(check)
+    if check["status"] == "failed":
+        return text
+    line, more = first_line(text)
+    return line + (f" (+{more} line{'s' if more > 1 else ''} in report.html)" if more else "")
+
+
 def print_summary(doc: dict[str, Any], console: Console) -> None:
+    """First line the verdict (for a stopped run, where it stopped and what it left), then
+    what the run came to in one sentence, then one row per check and the measurements."""
     print_headline(doc, console)
     table = Table(show_edge=False, pad_edge=False)
     for col in ("status", "check", "duration", "result"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for c in doc["checks"]:
         table.add_row(_status(c), Text(c["name"]), seconds(c["duration_s"]),
-                      Text(one_line(result_text(c))))
+                      Text(check_row_result(c)))
     console.print(table)
     for m in doc["measurements"]:
-        console.print(f"  {measurement_line(m)}")
+        console.print(Text(f"  {measurement_line(m)}"), soft_wrap=True)
 
 
 def print_headline(doc: dict[str, Any], console: Console) -> None:
-    """The verdict line, and for a stopped run where it stopped and what it left."""
-    console.print(Text(headline(doc), style=_VERDICT_STYLE.get(doc["verdict"], "bold red")))
+    """The verdict line, for a stopped run where it stopped and what it left, and the
+    outcome sentence."""
+    console.print(Text(headline(doc), style=_VERDICT_STYLE.get(doc["verdict"], "bold red")),
+                  soft_wrap=True)
     for line in stop_lines(doc):
         console.print(Text(line, style="yellow"), soft_wrap=True)
+    console.print(Text(outcome(doc)), soft_wrap=True)
 
 
 def _status(check: dict[str, Any]) -> Text:
     return Text(STATUS_LABEL[check["status"]], style=_STYLE[check["status"]])
-
-
-def publish_gate(doc: dict[str, Any], run_dir: Path, console: Console, *,
-                 as_json: bool = False) -> None:
-    """The gate's verdict: on the console (or as JSON), and to GitHub Actions when it runs
-    there (step summary appended, ``verdict=pass|fail`` output)."""
-    if as_json:
-        print(json.dumps(verdict_json(doc, str(run_dir)), indent=2))
-    else:
-        print_gate_summary(doc, console)
-        console.print(f"evidence: {_relative(run_dir)}/ "
-                      "(report.html, summary.md, evidence.json, junit.xml)")
-    github.append_summary(render_markdown(doc))
-    github.write_outputs(github_outputs(doc))
 
 
 def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
@@ -221,18 +222,13 @@ def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
     if rows:
         console.print("pending prod migrations, in order:")
         for row in rows:
-            console.print(f"  {row['version']} {row['classification']}: {row['advice']}",
+            console.print(Text(f"  {row['version']} {row['classification']}: {row['advice']}"),
                           soft_wrap=True)
 
 
 def _report(args: argparse.Namespace, console: Console) -> int:
     """Re-render a run folder. The verdict shown and returned is the one its checks give,
     whatever the file's ``verdict`` says (an edited verdict is reported, never trusted)."""
-    # The evidence schema and the templates load only for the commands that use them
-    # (`workflows check` builds this parser too).
-    from harness.evidence.writer import read_evidence
-    from harness.report.publish import write_renderings
-
     run_dir = Path(args.run_dir)
     doc = read_evidence(run_dir)
     recomputed = document_verdict(doc)
@@ -249,9 +245,3 @@ def _report(args: argparse.Namespace, console: Console) -> int:
         return EXIT_USAGE
     return exit_code(doc)
 
-
-def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

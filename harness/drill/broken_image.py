@@ -78,7 +78,8 @@ class BrokenImageDrill:
         remaining = max(top.application_deadline - watch.elapsed(), top.application_poll_s)
         outcome = poll_until(lambda: smoke.run(self.broken.sha if self.broken else None),
                              lambda result: not result.passed,
-                             interval=top.application_poll_s, deadline_s=remaining)
+                             interval=top.application_poll_s, deadline_s=remaining,
+                             what=f"the smoke gate to fail on {self.broken.label}")
         if outcome.succeeded and outcome.succeeded_at is not None:
             seconds = watch.mark("smoke gate failed")
             m = watch.measure(TIME_TO_DETECT, target_seconds=None,

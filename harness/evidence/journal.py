@@ -111,15 +111,46 @@ class CheckRecord:
         }
 
 
+@dataclass(frozen=True)
+class RollbackRecord:
+    """What a rollback's decision record adds: who ordered it and why, the application
+    revisions (Layer 1) or the migration and the path taken (Layer 2), the measured RTO."""
+
+    layer: Literal["application", "data"]
+    ordered_by: str
+    reason: str
+    from_revision: str | None = None
+    to_revision: str | None = None
+    migration: str | None = None
+    data_path: Literal["down", "restore"] | None = None
+    rto_name: str | None = None
+    rto_seconds: float | None = None
+
+
 @dataclass
 class Decision:
-    """The promotion decision record the runbook asks for."""
+    """The decision record the runbook asks for: a promotion's, or a rollback's (with
+    ``rollback`` set)."""
 
     cycle: str | None
     sha: str | None
     snapshot_id: str | None
     signed_off_by: str | None
     verdict: Literal["pass", "fail"]
+    rollback: RollbackRecord | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"cycle": self.cycle, "sha": self.sha,
+                               "snapshot_id": self.snapshot_id,
+                               "signed_off_by": self.signed_off_by, "verdict": self.verdict}
+        if self.rollback is not None:  # absent, not null: a promotion's record is unchanged
+            r = self.rollback
+            out["rollback"] = {
+                "layer": r.layer, "ordered_by": r.ordered_by, "reason": r.reason,
+                "from_revision": r.from_revision, "to_revision": r.to_revision,
+                "migration": r.migration, "data_path": r.data_path, "rto_name": r.rto_name,
+                "rto_seconds": None if r.rto_seconds is None else round(r.rto_seconds, 4)}
+        return out
 
 
 @dataclass(frozen=True)
@@ -264,11 +295,7 @@ class Journal:
 
     def to_json(self) -> dict[str, Any]:
         finished = self.finished or utcnow()
-        decision = None
-        if self.decision is not None:
-            d = self.decision
-            decision = {"cycle": d.cycle, "sha": d.sha, "snapshot_id": d.snapshot_id,
-                        "signed_off_by": d.signed_off_by, "verdict": d.verdict}
+        decision = self.decision.to_json() if self.decision is not None else None
         return {
             "schema_version": SCHEMA_VERSION,
             "run_id": self.run_id,

@@ -136,7 +136,8 @@ def check_idempotent(url: str, secret: str, dsn: str, query: str, *, label: str,
     if not all(d.acknowledged for d in deliveries):
         return IdempotencyResult(event.id, url, deliveries, processed_count(dsn, query, event.id))
     outcome = poll_until(lambda: processed_count(dsn, query, event.id), lambda n: n >= 1,
-                         interval=POLL_S, deadline_s=deadline_s)
+                         interval=POLL_S, deadline_s=deadline_s,
+                         what=f"webhook event {event.id} processed")
     if outcome.succeeded and settle_s > 0:
         time.sleep(settle_s)
     return IdempotencyResult(event.id, url, deliveries, processed_count(dsn, query, event.id))

@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
@@ -55,6 +56,18 @@ def applied_versions(dsn: str) -> tuple[str, ...]:
         rows = conn.execute(sql.SQL("SELECT version FROM {} ORDER BY version").format(
             sql.Identifier(BOOKKEEPING_TABLE))).fetchall()
     return tuple(str(r[0]) for r in rows)
+
+
+def applied_at(dsn: str) -> dict[str, datetime]:
+    """When each version in ``_migrations`` was recorded (empty when there is no table)."""
+    with psycopg.connect(dsn) as conn:
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                              (BOOKKEEPING_TABLE,)).fetchone()
+        if not exists or not exists[0]:
+            return {}
+        rows = conn.execute(sql.SQL("SELECT version, applied_at FROM {} ORDER BY version").format(
+            sql.Identifier(BOOKKEEPING_TABLE))).fetchall()
+    return {str(version): when for version, when in rows if isinstance(when, datetime)}
 
 
 def apply_up(dsn: str, migration: Migration) -> Applied:

@@ -1,5 +1,6 @@
 """Short live progress for `harness gate|drill`: one line when a scenario starts, one when
-it ends, printed past pytest's output capture."""
+it ends, printed past pytest's output capture on stderr (stdout carries only the result: its
+first line is the verdict, or the JSON with ``--json``)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ class Progress:
     def _write(self, line: str) -> None:
         capman = self.config.pluginmanager.getplugin("capturemanager")
         if capman is None:
-            print(line, flush=True)
+            print(line, file=sys.stderr, flush=True)
             return
         with capman.global_and_fixture_disabled():
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
 
     def pytest_bdd_before_scenario(self, request: Any, feature: Any, scenario: Any) -> None:
         self._write(f"  ..   {scenario.name}")

@@ -72,13 +72,6 @@ def first_line(text: str) -> tuple[str, int]:
     return (lines[0], len(lines) - 1) if lines else ("", 0)
 
 
-def one_line(text: str | None, limit: int = 120) -> str:
-    if not text:
-        return ""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
 def stop_lines(doc: Mapping[str, Any]) -> list[str]:
     """What a stopped run must say wherever it is shown: the signal, where it stopped, whether
     its undo ran, and what it left for `harness cleanup`."""

@@ -1,6 +1,6 @@
 """The promotion gate's outputs, read from a gate run's evidence: the machine-readable
-verdict (``--json``), the GitHub Actions step outputs, and the sequencing advice for pending
-migrations. Pure: evidence document in, text or data out."""
+verdict (``--json``) and the sequencing advice for pending migrations. Pure: evidence
+document in, text or data out."""
 
 from __future__ import annotations
 
@@ -56,13 +56,3 @@ def verdict_json(doc: dict[str, Any], run_dir: str | None = None) -> dict[str, A
                    "link": item_link(c)} for c in checks],
         "sequencing": sequencing(doc),
     }
-
-
-def github_outputs(doc: dict[str, Any]) -> dict[str, str]:
-    """The step outputs: the verdict, and the cycle and SHA it is about (``harness.cli.github``
-    encodes them)."""
-    outputs = {"verdict": str(doc["verdict"])}
-    for key in ("cycle", "sha"):
-        if doc[key]:
-            outputs[key] = str(doc[key])
-    return outputs

@@ -45,12 +45,12 @@ from harness.report.format import (
     stop_lines,
 )
 from harness.report.history import HistoryRow, select, trend_columns
-from harness.report.outcome import outcome
+from harness.report.outcome import decision_record, outcome
 from harness.report.svg import drawable, has_trend, timeline_caption, timeline_svg, trend_svg
 from harness.rto import RTO_NAMES
 
-# Kinds whose runs take a promotion decision: only their reports say when none was recorded.
-DECIDING_KINDS = ("promote", "gate")
+# Kinds whose runs take a decision: only their reports say when none was recorded.
+DECIDING_KINDS = ("promote", "gate", "rollback")
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,7 @@ def render_html(doc: dict[str, Any], history: Sequence[HistoryRow] = ()) -> str:
         subtitle=headline(doc).split(" · ", 1)[-1],
         outcome=outcome(doc),
         show_decision=doc["decision"] is not None or doc["kind"] in DECIDING_KINDS,
+        decision=decision_record(doc),
         counts={k: v for k, v in counts.items() if v},
         checks=checks,
         measurements=[_measurement(m, names) for m in doc["measurements"]],

@@ -14,7 +14,7 @@ from harness.report.format import (
     seconds,
     stop_lines,
 )
-from harness.report.outcome import outcome
+from harness.report.outcome import decision_record, outcome
 
 
 def _cell(text: str) -> str:
@@ -35,12 +35,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
     stop = stop_lines(doc)
     if stop:
         out += [f"**{stop[0]}**", "", *[line.strip() for line in stop[1:]], ""]
-    if doc["decision"]:
-        d = doc["decision"]
-        out += ["| cycle | validated SHA | snapshot | signed off by | decision |",
-                "|---|---|---|---|---|",
-                f"| {d['cycle'] or '-'} | {d['sha'] or '-'} | {d['snapshot_id'] or '-'} "
-                f"| {d['signed_off_by'] or '-'} | **{d['verdict'].upper()}** |", ""]
+    record = decision_record(doc)
+    if record is not None:
+        _, rows = record
+        out += ["| " + " | ".join(_cell(label) for label, _ in rows) + " |",
+                "|" + "---|" * len(rows),
+                "| " + " | ".join(_cell(value) for _, value in rows[:-1])
+                + f" | **{rows[-1][1]}** |", ""]
     out += ["| # | status | check | duration | result | link |", "|---|---|---|---|---|---|"]
     for c in doc["checks"]:
         link = c["links"][0] if c["links"] else None

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from harness.report.format import short_seconds
-from harness.rto import RTO_NAMES
+from harness.report.format import seconds, short_seconds
+from harness.rto import DATA_RTO, RTO_NAMES
 
 # The measurement names harness.promote records (pinned together by a test).
 PROMOTE_RTO = "promotion recovery"
@@ -98,6 +98,9 @@ def _promote(doc: Doc) -> str:
 
 
 def _rollback(doc: Doc) -> str:
+    record = (doc["decision"] or {}).get("rollback") or {}
+    if record.get("layer") == "data":
+        return _data_rollback(doc, record)
     m = _last(doc, LAYER1_RTO)
     if m is None:
         return _checks(doc)
@@ -105,6 +108,53 @@ def _rollback(doc: Doc) -> str:
     if m["completed"]:
         return f"Rolled back {doc['tier']} to {target}, {recovery(m)}."
     return f"Rollback of {doc['tier']} to {target}: {recovery(m)}."
+
+
+def _data_rollback(doc: Doc, record: Mapping[str, Any]) -> str:
+    migration, tier = record.get("migration") or "?", doc["tier"]
+    m = _last(doc, DATA_RTO)
+    if doc["verdict"] == "pass" and m is not None and record.get("data_path") == "down":
+        return (f"Migration {migration} taken back on {tier} by its down, its _migrations row "
+                f"cleared; {_subject(m, 'the application')} {recovery(m)}.")
+    if doc["verdict"] == "pass" and m is not None and record.get("data_path") == "restore":
+        tried = any(c["name"].startswith("down migration") for c in doc["checks"])
+        after = " after its down failed" if tried else ""
+        return (f"Data of {tier} restored from snapshot {doc['decision']['snapshot_id']} to new "
+                f"instance {_subject(m, '?')}, taking migration {migration} back{after}; the "
+                f"application {recovery(m)} on it.")
+    failed = _failed(doc)
+    head = (f"Data rollback of migration {migration} on {tier} failed"
+            + (f" at '{failed[0]}'" if failed else ""))
+    return f"{head}; {recovery(m)}." if m is not None else f"{head}."
+
+
+def decision_record(doc: Doc) -> tuple[str, list[tuple[str, str]]] | None:
+    """The decision record as the renderers show it: a title and (label, value) pairs, the
+    decision last. None when the run recorded none."""
+    d = doc["decision"]
+    if d is None:
+        return None
+    r = d.get("rollback")
+    if r is None:
+        return "Promotion decision record", [
+            ("cycle", d["cycle"] or "-"), ("validated SHA", d["sha"] or "-"),
+            ("snapshot id", d["snapshot_id"] or "-"), ("signed off by", d["signed_off_by"] or "-"),
+            ("decision", d["verdict"].upper())]
+    rows = [("ordered by", r["ordered_by"]), ("reason", r["reason"])]
+    if r["layer"] == "application":
+        title = "Rollback decision record (Layer 1, the application)"
+        rows += [("from revision", r["from_revision"] or "-"),
+                 ("to revision", r["to_revision"] or "-"), ("image SHA", d["sha"] or "-")]
+    else:
+        title = "Rollback decision record (Layer 2, the data)"
+        rows += [("migration", r["migration"] or "-"),
+                 ("path", r["data_path"] or "did not finish"),
+                 ("snapshot restored", d["snapshot_id"] or "-"),
+                 ("application revision", r["to_revision"] or "-")]
+    measured = (seconds(r["rto_seconds"]) if r["rto_seconds"] is not None
+                else "not measured to the end")
+    rows += [(f"measured {r['rto_name'] or 'RTO'}", measured), ("decision", d["verdict"].upper())]
+    return title, rows
 
 
 def _rto_state(doc: Doc, name: str) -> str:

@@ -2,21 +2,26 @@
 revision (default: the immediately previous ACTIVE one) and verify it recovers.
 
 ``plan`` reads what it must and returns every call the revert would make, changing
-nothing; ``revert`` carries that plan out through the shared swap + verify.
+nothing (so it needs no production-write flag, only the tier's own account); ``revert``
+carries that plan out through the shared swap + verify, each phase timed (and a check in the
+run's journal when one is given).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import interrupts
+from harness import guard, interrupts
 from harness.errors import ConfigError
 from harness.io.aws.calls import AwsCall
 from harness.io.aws.ecs import EcsService, Revision
 from harness.io.http.health import HEALTH_PATH, VERSION_PATH, short
 from harness.promote.lock import TierLock
+from harness.rollback.phases import LAYER1_FEATURE, PhaseLog
 from harness.rollback.recovery import RecoverySettings, ServiceRecovery, service, swap_and_verify
 from harness.world import World
+
+LOCK = "tier lock"
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,9 @@ def _plan(world: World, tier: str, *, to_revision: int | None, reason: str,
           as_tier: str | None) -> tuple[RevertPlan, EcsService]:
     if not reason.strip():
         raise ConfigError("a rollback needs a reason", fix='pass --reason "incident id + what broke"')
-    world.guard_write(tier, as_tier=as_tier, action="roll back the service")
+    # Planning only reads: the caller must be in the tier's account, no write flag needed.
+    guard.check_write(world.tier(tier), world.caller_account(as_tier or tier), allow_prod=True,
+                      action="plan a rollback of the service")
     ecs = service(world, tier, as_tier=as_tier)
     current = ecs.current()
     target = ecs.active(to_revision) if to_revision is not None else ecs.previous(current.number)
@@ -74,15 +81,33 @@ def plan(world: World, tier: str, *, to_revision: int | None = None, reason: str
     return _plan(world, tier, to_revision=to_revision, reason=reason, as_tier=as_tier)[0]
 
 
+def revert_phase(plan: RevertPlan) -> str:
+    """The name of the swap + verify phase (a check in the evidence)."""
+    return f"revert {plan.current.label} -> {plan.target.label} and verify"
+
+
 def revert(world: World, tier: str, *, to_revision: int | None = None, reason: str,
-           as_tier: str | None = None, break_stale_lock: bool = False) -> ServiceRecovery:
+           as_tier: str | None = None, break_stale_lock: bool = False,
+           phases: PhaseLog | None = None) -> ServiceRecovery:
     """Revert ``tier`` (default: to the immediately previous revision) and verify recovery,
-    holding the tier lock (a promote or another rollback in progress is refused at once)."""
+    holding the tier lock (a promote or another rollback in progress is refused at once).
+    A revert that does not recover is returned (its phase failed), never raised."""
     revert_plan, ecs = _plan(world, tier, to_revision=to_revision, reason=reason, as_tier=as_tier)
-    revert_plan.lock.acquire(break_stale=break_stale_lock)
+    world.guard_write(tier, as_tier=as_tier, action="roll back the service")
+    log = phases or PhaseLog(LAYER1_FEATURE)
+    with log.phase(LOCK) as p:
+        held = revert_plan.lock.acquire(break_stale=break_stale_lock)
+        p.note(f"{held.name} held by {held.owner} until {held.expires_at:%H:%M:%SZ}")
     try:
-        return swap_and_verify(world, tier, revert_plan.target, settings=revert_plan.settings,
-                               as_tier=as_tier, ecs=ecs)
+        with log.phase(revert_phase(revert_plan)) as p:
+            recovery = swap_and_verify(world, tier, revert_plan.target,
+                                       settings=revert_plan.settings, as_tier=as_tier, ecs=ecs)
+            log.measured(recovery.measurement)
+            p.note(recovery.summary())
+            if not recovery.recovered:
+                p.fail(f"{revert_plan.target.label} did not become healthy: "
+                       f"{recovery.measurement.note}")
+        return recovery
     finally:
         with interrupts.undo(f"the tier lock {revert_plan.lock.name} (tier {tier})") as go:
             if go:

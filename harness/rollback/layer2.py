@@ -11,7 +11,7 @@ from typing import Literal
 
 from harness.errors import CheckFailed, ConfigError
 from harness.migrations.discovery import Migration
-from harness.migrations.runner import MigrationFailed, applied_versions, apply_down
+from harness.migrations.runner import Applied, MigrationFailed, applied_versions, apply_down
 from harness.rollback import restore
 from harness.rollback.datacheck import Fingerprint
 from harness.rollback.recovery import ServiceRecovery
@@ -33,6 +33,38 @@ def decide(*, data_corrupt: bool, reversible: bool) -> DataPathChoice:
     if not reversible:
         return DataPathChoice("restore", "the migration has no down to run")
     return DataPathChoice("down", "the down migration is the surgical fix and is tried first")
+
+
+@dataclass(frozen=True)
+class DownOutcome:
+    """The down migration tried: applied (its ``_migrations`` row cleared), or the error that
+    sends the rollback to the snapshot restore."""
+
+    migration: Migration
+    applied: Applied | None
+    error: str | None = None
+    what: str | None = None
+
+    def describe(self) -> str:
+        if self.applied is None:
+            return (f"down migration {self.migration.name} FAILED, falling back to the snapshot "
+                    f"restore: {self.what}")
+        return (f"down migration {self.migration.name} applied ({self.applied.statements} "
+                f"statement(s), {self.applied.seconds:.2f} s); its _migrations row cleared")
+
+
+def run_down(dsn: str, migration: Migration) -> DownOutcome:
+    """Apply ``migration``'s down and check its ``_migrations`` row is gone. A down that
+    fails is an outcome (the runbook falls back to the snapshot); a row left behind after a
+    down that ran is a failed check."""
+    try:
+        applied = apply_down(dsn, migration)
+    except (MigrationFailed, ConfigError) as exc:
+        return DownOutcome(migration, None, exc.render(), exc.what)
+    if migration.version in applied_versions(dsn):
+        raise CheckFailed(f"the down of {migration.name} ran but _migrations still lists "
+                          f"{migration.version}", fix="clear the row by hand")
+    return DownOutcome(migration, applied)
 
 
 @dataclass(frozen=True)
@@ -62,20 +94,11 @@ def roll_back_data(world: World, tier: str, migration: Migration, *, app_revert:
     steps.append(f"decision: {decision.path} ({decision.why})")
     down_error: str | None = None
     if decision.path == "down":
-        dsn = world.databases.source_dsn(world.tier(tier))
-        try:
-            applied = apply_down(dsn, migration)
-        except (MigrationFailed, ConfigError) as exc:
-            down_error = exc.render()
-            steps.append(f"down migration {migration.name} FAILED, falling back to the snapshot "
-                         f"restore: {exc.what}")
-        else:
-            if migration.version in applied_versions(dsn):
-                raise CheckFailed(f"the down of {migration.name} ran but _migrations still lists "
-                                  f"{migration.version}", fix="clear the row by hand")
-            steps.append(f"down migration {migration.name} applied ({applied.statements} "
-                         f"statement(s), {applied.seconds:.2f} s); its _migrations row cleared")
+        down = run_down(world.databases.source_dsn(world.tier(tier)), migration)
+        steps.append(down.describe())
+        if down.applied is not None:
             return Layer2Result(tuple(steps), "down", None, None)
+        down_error = down.error
     recovery = restore.restore_and_verify(
         world, tier, snapshot_id, instance_id=restore_instance_id, tags=tags,
         expected=expected, drill_id=None, repoint=repoint)

@@ -117,7 +117,8 @@ def swap_and_verify(world: World, tier: str, target: Revision, *,
     watch_.mark("ECS updated")
     remaining = max(settings.deadline_s - watch_.elapsed(), settings.poll_s)
     outcome = watch(ecs, health, swap.deployment, expected, needed=settings.healthy_in_a_row,
-                    interval_s=settings.poll_s, deadline_s=remaining)
+                    interval_s=settings.poll_s, deadline_s=remaining,
+                    what=f"tier {tier} healthy on {target.label}")
     throttled = (f"; the swap was throttled {len(swap.throttled)} time(s) and retried"
                  if swap.throttled else "")
     measurement = _measure(watch_, outcome, expected, target, settings, name, throttled)
@@ -173,7 +174,8 @@ def healthy_on_current(world: World, tier: str) -> Revision:
     expected = expected_for(world, tier, current.sha, None)
     outcome = watch(ecs, HealthClient(world.tier(tier)), primary.id, expected,
                     needed=settings.healthy_in_a_row, interval_s=settings.poll_s,
-                    deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S))
+                    deadline_s=min(settings.deadline_s, PRECONDITION_WAIT_S),
+                    what=f"tier {tier} healthy on {current.label}")
     if not outcome.recovered:
         raise CheckFailed(f"tier {tier} is not healthy on {current.label} with its deployment "
                           f"completed: {outcome.fatal or outcome.describe_last(expected)}",

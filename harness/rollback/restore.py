@@ -50,6 +50,8 @@ class Repointed:
 
 
 Repoint = Callable[[rds.DbInstance], Repointed]
+# Verifies a restored copy further (its DSN in): what it found, or HarnessError.
+CheckCopy = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -125,10 +127,13 @@ def take_baseline(world: World, tier: str, drill_id: str, *, deadline_s: float |
 def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id: str,
                        tags: Mapping[str, str], expected: Fingerprint | None,
                        drill_id: str | None, repoint: Repoint | None = None,
-                       deadline_s: float | None = None) -> DataRecovery:
+                       deadline_s: float | None = None,
+                       check_copy: CheckCopy | None = None) -> DataRecovery:
     """Restore ``snapshot_id`` into ``instance_id`` and walk the phases; never raises for a
     phase that fails (the result names it). ``expected`` None skips the data comparison
-    (e.g. a real Layer-2 restore with no baseline): the verdict then says so."""
+    (e.g. a real Layer-2 restore with no baseline): the verdict then says so.
+    ``check_copy(dsn)`` verifies the copy further before anything is repointed at it: it
+    returns what it found, or raises HarnessError (the copy is then NOT verified)."""
     target = world.topology.data_rto_s
     deadline = deadline_s or world.topology.rds_deadline
     interval = world.topology.rds_poll_s
@@ -166,6 +171,7 @@ def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id
         dsn = world.databases.endpoint_dsn(world.tier(tier), instance.host, instance.port)
         actual = fp.fingerprint(dsn, f"restored instance {instance_id} ({instance.endpoint})")
         markers = fp.canary_markers(dsn, drill_id) if drill_id else None
+        found = f"; {check_copy(dsn)}" if check_copy is not None else ""
     except HarnessError as exc:
         return finish(DATA_VERIFIED, f"data path NOT verified: {exc.what}")
     if expected is not None:
@@ -175,14 +181,14 @@ def restore_and_verify(world: World, tier: str, snapshot_id: str, *, instance_id
     watch.mark(DATA_VERIFIED)
 
     if repoint is None:
-        return finish(None, f"restored {instance_id} verified ({actual.rows} rows); app not "
-                            "repointed")
+        return finish(None, f"restored {instance_id} verified ({actual.rows} rows{found}); "
+                            "app not repointed")
     outcome = repoint(instance)
     if not outcome.healthy:
         return finish(APP_HEALTHY, outcome.detail)
     watch.mark(APP_HEALTHY, at=outcome.healthy_at)
-    return finish(None, f"restored {instance_id} verified ({actual.rows} rows) and the app is "
-                        f"healthy on it: {outcome.detail}")
+    return finish(None, f"restored {instance_id} verified ({actual.rows} rows{found}) and the "
+                        f"app is healthy on it: {outcome.detail}")
 
 
 def drill_instance_id(world: World, tier: str, at: datetime | None = None) -> str:

@@ -169,11 +169,12 @@ class _Watch:
 
 
 def watch(ecs: EcsService, health: HealthClient, deployment: str, expected: Expected, *,
-          needed: int, interval_s: float, deadline_s: float) -> RolloutOutcome:
+          needed: int, interval_s: float, deadline_s: float,
+          what: str = "a rollout") -> RolloutOutcome:
     """Poll ECS and deep health every ``interval_s`` until the deployment has recovered, a
-    fatal state, or ``deadline_s``."""
+    fatal state, or ``deadline_s``; ``what`` names the wait in heartbeat lines."""
     w = _Watch(ecs, health, deployment, expected, needed)
-    outcome = poll_until(w.poll, w.done, interval=interval_s, deadline_s=deadline_s)
+    outcome = poll_until(w.poll, w.done, interval=interval_s, deadline_s=deadline_s, what=what)
     serving = w.first_at if w.count >= needed else None
     return RolloutOutcome(deployment, serving, w.streak_at, w.completed_at, outcome.attempts,
                           outcome.last, w.fatal)

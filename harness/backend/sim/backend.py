@@ -23,6 +23,7 @@ from harness.backend.sim.databases import HostDatabaseProbe, SimDatabases, seed_
 from harness.backend.sim.dataplane import DataPlane
 from harness.backend.sim.deployments import DeploymentModel
 from harness.backend.sim.gate_cycle import GateStage, SimCycle
+from harness.backend.sim.incident import IncidentStage, SimIncident
 from harness.backend.sim.seed import SeededTier, seed_tier
 from harness.backend.sim.snapshot import MotoState
 from harness.io.aws.session import tier_session
@@ -107,6 +108,7 @@ class SimBackend:
         self.databases = SimDatabases(self.dataplane)
         self._gate: GateStage | None = None
         self._seeded_state: MotoState | None = None
+        self._incidents: IncidentStage | None = None
 
     def start(self) -> SimBackend:
         # Set before the patched environment, so they outlive the sim: the redaction pass at
@@ -158,6 +160,8 @@ class SimBackend:
         self.deployments.rollout_latency_s = options.rollout_latency_s
         self.deployments.deregistration_delay_s = options.deregistration_delay_s
         self.dataplane.faults = options.faults
+        if self._incidents is not None:
+            self._incidents.faults = options.faults
 
     def _stuck(self, backend: Any, cluster: str, service: str, serving: str) -> bool:
         """Fault never-recover: while a broken revision serves, no new deployment starts."""
@@ -197,6 +201,11 @@ class SimBackend:
 
     def stage_gate_cycle(self, world: World, cycle: str | None) -> SimCycle:
         return self.gate.prepare(self, world, cycle)
+
+    def stage_data_incident(self, world: World, tier: str, version: str) -> SimIncident:
+        if self._incidents is None:
+            self._incidents = IncidentStage(self.options.faults)
+        return self._incidents.stage(world, tier, version)
 
     def scratch_server(self) -> PostgresServer:
         return self.dataplane.server
@@ -260,6 +269,9 @@ class SimBackend:
         if self._gate is not None:
             self._gate.close()
             self._gate = None
+        if self._incidents is not None:
+            self._incidents.close()
+            self._incidents = None
         for app in self.apps.values():
             app.stop()
         self._atomic.stop()

@@ -283,7 +283,8 @@ def remove_drill_resources(world: World, tier: str, drill_id: str | None = None,
 def _wait(resource: str, probe: Any, *, deadline_s: float, interval_s: float) -> Waited:
     watch = Stopwatch()
     outcome = poll_until(probe, lambda s: s == AVAILABLE or s in FAILED_STATUSES,
-                         interval=interval_s, deadline_s=deadline_s)
+                         interval=interval_s, deadline_s=deadline_s,
+                         what=f"{resource} available")
     status = str(outcome.last)
     if status == AVAILABLE and outcome.succeeded_at is not None:
         watch.mark("available", at=outcome.succeeded_at)
