@@ -18,9 +18,14 @@ drill: $(VENV)/.installed
 gate: $(VENV)/.installed
 	$(VENV)/bin/harness gate $(ARGS)
 
-## The whole test suite: lint, types, unit tests and every feature.
+## The whole test suite: lint, types, unit tests and every feature, on two pytest-xdist
+## workers (each with its own sim, PostgreSQL and warm CLI worker). A test file is the unit
+## a worker takes whole: a feature's scenarios can depend on each other through the session
+## (the drill's acceptance reads the times the others recorded) and a module's fixtures
+## (a moto server, a built wheel) serve all of its tests. (Not --dist loadgroup: on pytest 9.2
+## it silently stops grouping, pytest-xdist issue 1386.)
 test: lint
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
 ## Every benchmark in one go: each prints its figures beside baselines measured in the same
 ## run, the ratios and the machine's load (run it on a quiet machine).

@@ -20,9 +20,10 @@ from typing import Any
 import jinja2
 from figures import Row, load, print_table, rounds
 
-from harness.report import html, render_all
+from harness.report import html
 from harness.report.browser import find_browser, screenshot
 from harness.report.history import HistoryRow, history_row
+from harness.report.renderings import render_all
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests/fixtures/evidence/sim-drill.json"
 

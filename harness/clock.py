@@ -1,7 +1,9 @@
 """Monotonic stopwatch, polling with an interval and a deadline, and Measurement records.
 
-Every time the harness reports comes from ``time.monotonic()`` around the real operation;
-the poll interval is recorded as the measurement's resolution.
+Every time the harness reports comes from the monotonic clock around the real operation;
+the poll interval is recorded as the measurement's resolution. The clock is real time
+(``time.monotonic``, ``time.sleep``) unless a rehearsal swaps it (``use``): the sim's own
+applications read the same clock, so a test can let time pass without waiting for it.
 """
 
 from __future__ import annotations
@@ -11,11 +13,50 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from harness import interrupts
 
 T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """Real time."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+_clock: Clock = SystemClock()
+
+
+def monotonic() -> float:
+    """Seconds on the clock every wait and measurement reads."""
+    return _clock.monotonic()
+
+
+def sleep(seconds: float) -> None:
+    _clock.sleep(seconds)
+
+
+@contextmanager
+def use(clock: Clock) -> Iterator[Clock]:
+    """Every wait and measurement in this process reads ``clock`` until the block ends."""
+    global _clock
+    before, _clock = _clock, clock
+    try:
+        yield clock
+    finally:
+        _clock = before
 
 
 def utcnow() -> datetime:
@@ -77,15 +118,15 @@ class Stopwatch:
 
     def __init__(self) -> None:
         self.started_at = utcnow()
-        self._t0 = time.monotonic()
+        self._t0 = monotonic()
         self._phases: list[Phase] = []
 
     def elapsed(self) -> float:
-        return time.monotonic() - self._t0
+        return monotonic() - self._t0
 
     def mark(self, name: str, at: float | None = None) -> float:
-        """Record phase ``name`` now, or at monotonic time ``at`` (seconds since the epoch of
-        ``time.monotonic``) when the instant was observed earlier."""
+        """Record phase ``name`` now, or at monotonic time ``at`` (seconds on ``monotonic``'s
+        scale) when the instant was observed earlier."""
         offset = (at - self._t0) if at is not None else self.elapsed()
         self._phases.append(Phase(name, round(offset, 4)))
         return offset
@@ -156,7 +197,7 @@ def poll_until(
     interval: float,
     deadline_s: float,
     on_attempt: Callable[[T, float], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = sleep,
     what: str = "a wait",
 ) -> PollOutcome[T]:
     """Call ``probe`` every ``interval`` seconds until ``done(result)`` or the deadline.
@@ -167,16 +208,16 @@ def poll_until(
     """
     if interval <= 0 or deadline_s <= 0:
         raise ValueError("interval and deadline_s must be positive")
-    t0 = time.monotonic()
+    t0 = monotonic()
     attempts = 0
     last: T | None = None
     beats = [(beat, every, t0 + every) for beat, every in _heartbeats]
     while True:
         interrupts.checkpoint()
-        attempt_at = time.monotonic()
+        attempt_at = monotonic()
         last = probe()
         attempts += 1
-        now = time.monotonic()
+        now = monotonic()
         if on_attempt is not None:
             on_attempt(last, now - t0)
         if done(last):
@@ -188,4 +229,4 @@ def poll_until(
                 beat(what, now - t0, deadline_s - (now - t0))
                 beats[i] = (beat, every, due + every * (1 + (now - due) // every))
         next_at = attempt_at + interval
-        sleep(max(0.0, min(next_at, t0 + deadline_s) - time.monotonic()))
+        sleep(max(0.0, min(next_at, t0 + deadline_s) - monotonic()))

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_worker import Cli, DrillRun
 
+from harness import clock
 from harness.backend.base import Backend
 from harness.backend.sim import SimBackend
 from harness.backend.sim.dataplane import DataPlane
 from harness.io.db.providers import PostgresServer
+from tests.helpers.virtual_clock import VirtualClock
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +72,32 @@ def dataplane(sim_backend: SimBackend, world: Any) -> Iterator[DataPlane]:
     faults = plane.faults
     yield plane
     plane.faults = faults
+
+
+@pytest.fixture(scope="session")
+def cli() -> Iterator[Cli]:
+    """`harness ...` as a user runs it, in one warm clean process per test session (see
+    cli_worker): exit code, stdout, stderr, the harness's own AWS calls."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield Cli(pool)
+
+
+@pytest.fixture(scope="session")
+def default_drill(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> DrillRun:
+    """One `harness drill` on the sim's defaults (rollout latency 0.2 s), shared by the tests
+    that only read what it printed and wrote."""
+    reports = tmp_path_factory.mktemp("default-drill") / "reports"
+    return DrillRun(cli("drill", "--sim-rollout-latency", "0.2", "--reports", str(reports)),
+                    reports)
+
+
+@pytest.fixture
+def virtual_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The harness's clock made virtual for one test: the sim's rollout latencies pass
+    without being waited for (tests/helpers/virtual_clock.py). A test marked ``realtime``
+    keeps real time."""
+    if request.node.get_closest_marker("realtime"):
+        yield
+        return
+    with clock.use(VirtualClock()):
+        yield

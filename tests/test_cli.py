@@ -1,4 +1,5 @@
-"""The `harness` command as a user runs it: a subprocess, exit codes, files written."""
+"""The `harness` command as a user runs it: exit codes, output, files written (in the
+session's warm CLI worker, or a new process where the process itself is what is tested)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+from cli_worker import Cli, DrillRun
 
 from harness.evidence.writer import load_schema
 from harness.rollback.restore import APP_HEALTHY, DATA_VERIFIED
@@ -24,10 +26,10 @@ def harness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_drill_writes_schema_valid_evidence_and_summary(tmp_path: Path) -> None:
-    out = harness("drill", "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
+def test_drill_writes_schema_valid_evidence_and_summary(default_drill: DrillRun) -> None:
+    out = default_drill.result
     assert out.returncode == 0, out.stdout + out.stderr
-    latest = tmp_path / "latest"
+    latest = default_drill.reports / "latest"
     doc = json.loads((latest / "evidence.json").read_text())
     jsonschema.validate(doc, load_schema())
     assert doc["kind"] == "drill" and doc["tier"] == "staging" and doc["backend"] == "sim"
@@ -40,15 +42,15 @@ def test_drill_writes_schema_valid_evidence_and_summary(tmp_path: Path) -> None:
     assert at[APP_HEALTHY] - at[DATA_VERIFIED] >= 0.2, at
 
 
-def test_drill_on_prod_is_refused_with_exit_2(tmp_path: Path) -> None:
-    out = harness("drill", "--tier", "prod", "--reports", str(tmp_path))
+def test_drill_on_prod_is_refused_with_exit_2(cli: Cli, tmp_path: Path) -> None:
+    out = cli("drill", "--tier", "prod", "--reports", str(tmp_path))
     assert out.returncode == 2
     assert "refusing to run a drill on tier 'prod'" in out.stderr
     assert not any(tmp_path.iterdir())
 
 
-def test_unknown_sim_fault_is_a_usage_error(tmp_path: Path) -> None:
-    out = harness("drill", "--sim-fault", "no-such-fault", "--reports", str(tmp_path))
+def test_unknown_sim_fault_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
+    out = cli("drill", "--sim-fault", "no-such-fault", "--reports", str(tmp_path))
     assert out.returncode == 2 and "no-such-fault" in out.stderr
 
 
@@ -68,12 +70,12 @@ def test_topology_show_prints_what_runs_where() -> None:
     assert "TLS verification OFF" in out.stdout
 
 
-def test_report_rerenders_identical_files(tmp_path: Path) -> None:
-    assert harness("drill", "--sim-rollout-latency", "0.2", "--reports", str(tmp_path)).returncode == 0
-    run = (tmp_path / "latest").resolve()
+def test_report_rerenders_identical_files(cli: Cli, default_drill: DrillRun, tmp_path: Path) -> None:
+    assert default_drill.result.returncode == 0
+    run = (default_drill.copy(tmp_path) / "latest").resolve()
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     for p in run.iterdir():
         if p.name != "evidence.json":
             p.unlink()
-    assert harness("report", str(run)).returncode == 0
+    assert cli("report", str(run)).returncode == 0
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before

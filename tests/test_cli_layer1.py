@@ -1,4 +1,5 @@
-"""`harness drill` with a broken rollback and `harness rollback` as a user runs them."""
+"""`harness drill` with a broken rollback and `harness rollback` as a user runs them (in the
+warm CLI worker)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_worker import Cli
 
-from harness.cli import main as cli
-from tests.test_cli import harness
+from harness.cli.main import main as harness_main
 
 
 def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        cli: Cli, tmp_path: Path) -> None:
     password = "pw-that-must-never-be-printed"
-    monkeypatch.setenv("HARNESS_STAGING_BASIC_AUTH_PASSWORD", password)
-    out = harness("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
-                  "--reports", str(tmp_path))
+    out = cli("drill", "--sim-fault", "never-recover", "--sim-rollout-latency", "0.1",
+              "--reports", str(tmp_path), env={"HARNESS_STAGING_BASIC_AUTH_PASSWORD": password})
     assert out.returncode == 1, out.stdout + out.stderr
     assert "DRILL FAIL" in out.stdout and "application RTO breached" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
@@ -35,11 +35,11 @@ def test_a_revert_that_never_recovers_fails_the_drill_without_a_traceback(
     assert password not in written + out.stdout + out.stderr
 
 
-def test_rollback_in_the_sim_reports_the_measured_recovery(tmp_path: Path) -> None:
-    # A process of its own: the command opens its own sim (tests/test_rollback_cli.py runs
-    # the same command on the session's sim, which a second sim in this process would meet).
-    out = harness("rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
-                  "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
+def test_rollback_in_the_sim_reports_the_measured_recovery(cli: Cli, tmp_path: Path) -> None:
+    # In the CLI worker: the command opens its own sim (tests/test_rollback_cli.py runs the
+    # same command on the session's sim, which a second sim in this process would meet).
+    out = cli("rollback", "--reason", "INC-7 bad config", "--to-revision", "1",
+              "--sim-rollout-latency", "0.2", "--reports", str(tmp_path))
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("ROLLBACK PASS [SIMULATED]")
     assert "Rolled back staging to invapp-staging-app:1" in out.stdout
@@ -52,6 +52,6 @@ def test_rollback_in_the_sim_reports_the_measured_recovery(tmp_path: Path) -> No
 
 
 def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["drill", "--list-faults"]) == 0
+    assert harness_main(["drill", "--list-faults"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("never-recover: ") for line in lines), lines

@@ -1,5 +1,5 @@
 """`harness migrations lint` and `harness schema diff` start without the heavy machinery:
-no pytest, boto3, moto or sim, and not even a database driver (psycopg). Checked in a fresh
+no pytest, boto3, moto or sim, not even a database driver (psycopg), nor rich. Checked in a fresh
 interpreter through the real entry point (sys.modules after the command ran)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from harness.io.db.providers import PostgresServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "migrations"
 HEAVY = ("pytest", "_pytest", "pytest_bdd", "boto3", "botocore", "moto", "psycopg",
-         "harness.backend", "harness.world")
+         "harness.backend", "harness.world", "rich")
 PROBE = """
 import json, sys
 from harness.cli.main import main

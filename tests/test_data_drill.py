@@ -4,12 +4,11 @@ not a crash), and the acceptance verdict reads only what drill scenarios measure
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cli_worker import Cli
 
 from harness.clock import Measurement
 from harness.drill import acceptance
@@ -18,17 +17,14 @@ from harness.evidence.journal import Journal
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("fault", "phase", "why"), [
     ("restore-fails", "restored instance available", "incompatible-restore"),
     ("corrupt-restore", "data verified", "public.documents: 1999 rows, expected 2000"),
 ])
-def test_each_data_fault_fails_step_4_naming_the_phase(tmp_path: Path, fault: str, phase: str,
-                                                       why: str) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "steps", "-m", "step4 or acceptance", "-q",
-         "--sim-fault", fault, "--reports", str(tmp_path), "--run-id", "r1", "--run-kind", "drill"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+def test_each_data_fault_fails_step_4_naming_the_phase(cli: Cli, tmp_path: Path, fault: str,
+                                                       phase: str, why: str) -> None:
+    run = cli.pytest(str(ROOT / "steps"), "-m", "step4 or acceptance", "-q", "--sim-fault", fault,
+                     "--reports", str(tmp_path), "--run-id", "r1", "--run-kind", "drill")
     assert run.returncode == 1, run.stdout[-2000:]
     doc = json.loads((tmp_path / "r1" / "evidence.json").read_text())
     step4, verdict = doc["checks"]

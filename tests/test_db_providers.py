@@ -157,3 +157,20 @@ def test_dumping_with_an_older_pg_dump_is_an_error_never_a_silent_pass(
         dump_schema(postgres.dsn("postgres"), old)
     assert f"pg_dump {old.major} is older than the server" in str(err.value)
     assert "server version: 16" in str(err.value)
+
+
+def test_a_prestarted_server_is_what_the_next_open_returns_and_is_stopped_if_unclaimed() -> None:
+    providers.prestart()
+    server = open_postgres()
+    assert server.kind == "embedded"
+    with psycopg.connect(server.dsn("postgres")) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert providers._claim_prestarted() is None  # claimed once, not handed out twice
+    server.close()
+    providers.prestart()
+    unclaimed = providers._prestarted
+    assert unclaimed is not None
+    dsn = unclaimed.result().dsn("postgres")
+    providers._close_unclaimed()  # what runs at exit
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(dsn, connect_timeout=2)

@@ -1,19 +1,17 @@
-"""Acceptance of `harness gate` in the sim, run as a user runs it (the CLI's main, in one clean
-worker process with one shared PostgreSQL, so each run does not start its own): a healthy
+"""Acceptance of `harness gate` in the sim, run as a user runs it (the CLI's main, in the
+session's warm CLI worker with one shared PostgreSQL, so each run does not start its own): a healthy
 cycle passes; each item broken on its own by its sim fault fails the gate naming that item
 and only that item; the gate writes to no account unless --take-snapshot."""
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from actions_support import parse_outputs
-from gate_worker import run_gate, verdict
+from cli_worker import Cli, CliResult
 
 HEALTH = "Staging answers its deep health check"
 SMOKE = "The smoke suite is green on staging for the validated SHA"
@@ -25,19 +23,16 @@ ITEMS = (HEALTH, SMOKE, CYCLE, PENDING, WEBHOOK, SNAPSHOT)
 READS = ("Describe", "List", "Get", "AssumeRole")
 
 
-@pytest.fixture(scope="module")
-def worker() -> Iterator[Executor]:
-    """One clean process for every gate run of this module (see gate_worker)."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
+def verdict(result: CliResult) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
 
 
-def gate(worker: Executor, reports: Path, *args: str,
+def gate(cli: Cli, reports: Path, *args: str,
          env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-    result = worker.submit(run_gate, ["--reports", str(reports), "--json", *args],
-                           env or {}).result()
-    assert result["code"] in (0, 1), result["stderr"]
-    return result["code"], verdict(result), [tuple(c) for c in result["calls"]]
+    result = cli("gate", "--reports", str(reports), "--json", *args, env=env)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, verdict(result), result.calls
 
 
 def writes(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -48,9 +43,9 @@ def statuses(verdict: dict[str, Any]) -> dict[str, str]:
     return {item["item"]: item["status"] for item in verdict["items"]}
 
 
-def test_a_healthy_cycle_passes_and_reports_to_github(worker: Executor, tmp_path: Path) -> None:
+def test_a_healthy_cycle_passes_and_reports_to_github(cli: Cli, tmp_path: Path) -> None:
     step_summary, output = tmp_path / "summary.md", tmp_path / "output"
-    code, verdict, calls = gate(worker, tmp_path / "reports", env={
+    code, verdict, calls = gate(cli, tmp_path / "reports", env={
         "GITHUB_STEP_SUMMARY": str(step_summary), "GITHUB_OUTPUT": str(output)})
     assert code == 0, verdict["items"]
     # The gate reads (the snapshot lookup at least) and writes nothing to any account.
@@ -82,8 +77,8 @@ def test_a_healthy_cycle_passes_and_reports_to_github(worker: Executor, tmp_path
     ("gate-snapshot-creating", SNAPSHOT, "is 'creating', not available yet"),
 ])
 def test_each_item_broken_on_its_own_fails_the_gate_naming_only_it(
-        worker: Executor, tmp_path: Path, fault: str, item: str, says: str) -> None:
-    code, verdict, _ = gate(worker, tmp_path, "--sim-fault", fault)
+        cli: Cli, tmp_path: Path, fault: str, item: str, says: str) -> None:
+    code, verdict, _ = gate(cli, tmp_path, "--sim-fault", fault)
     assert code == 1 and verdict["verdict"] == "fail"
     expected = dict.fromkeys(ITEMS, "passed") | {item: "failed"}
     assert statuses(verdict) == expected, verdict["items"]
@@ -92,8 +87,8 @@ def test_each_item_broken_on_its_own_fails_the_gate_naming_only_it(
 
 
 def test_a_cycle_that_did_not_touch_billing_shows_the_webhook_as_not_applicable(
-        worker: Executor, tmp_path: Path) -> None:
-    code, verdict, _ = gate(worker, tmp_path, "--no-billing", "--sim-fault", "gate-webhook-double")
+        cli: Cli, tmp_path: Path) -> None:
+    code, verdict, _ = gate(cli, tmp_path, "--no-billing", "--sim-fault", "gate-webhook-double")
     assert code == 0 and verdict["verdict"] == "pass"
     assert statuses(verdict)[WEBHOOK] == "not_applicable"
     assert verdict["green"] == 5 and verdict["not_applicable"] == 1
@@ -102,8 +97,8 @@ def test_a_cycle_that_did_not_touch_billing_shows_the_webhook_as_not_applicable(
 
 
 def test_take_snapshot_takes_the_missing_snapshot_and_writes_nothing_else(
-        worker: Executor, tmp_path: Path) -> None:
-    code, verdict, calls = gate(worker, tmp_path, "--sim-fault", "gate-no-snapshot",
+        cli: Cli, tmp_path: Path) -> None:
+    code, verdict, calls = gate(cli, tmp_path, "--sim-fault", "gate-no-snapshot",
                                 "--take-snapshot", "--allow-prod-write", "--cycle", "NQU-865")
     assert code == 0, verdict["items"]
     assert writes(calls) == [("rds", "CreateDBSnapshot")], calls
@@ -113,12 +108,11 @@ def test_take_snapshot_takes_the_missing_snapshot_and_writes_nothing_else(
 
 
 def test_a_cycle_id_cannot_inject_a_passing_verdict_into_github_outputs(
-        worker: Executor, tmp_path: Path) -> None:
+        cli: Cli, tmp_path: Path) -> None:
     output = tmp_path / "output"
-    result = worker.submit(run_gate, [
-        "--reports", str(tmp_path / "reports"), "--sim-fault", "gate-smoke-red",
-        "--cycle", "NQU-865\nverdict=pass"], {"GITHUB_OUTPUT": str(output)}).result()
-    assert result["code"] in (1, 2), result["stderr"]
+    result = cli("gate", "--reports", str(tmp_path / "reports"), "--sim-fault", "gate-smoke-red",
+                 "--cycle", "NQU-865\nverdict=pass", env={"GITHUB_OUTPUT": str(output)})
+    assert result.returncode in (1, 2), result.stderr
     written = parse_outputs(output.read_text()) if output.exists() else {}
     assert written.get("verdict") != "pass", written
 
@@ -131,8 +125,8 @@ def test_a_cycle_id_cannot_inject_a_passing_verdict_into_github_outputs(
     (["--sim-fault", "promote-broken-build"], "do nothing in `harness gate`"),
     (["--sim-fault", "restore-fails"], "restore-fails is for drill"),
 ])
-def test_usage_errors_exit_2_before_anything_runs(worker: Executor, tmp_path: Path,
+def test_usage_errors_exit_2_before_anything_runs(cli: Cli, tmp_path: Path,
                                                   args: list[str], says: str) -> None:
-    result = worker.submit(run_gate, ["--reports", str(tmp_path), *args], {}).result()
-    assert result["code"] == 2 and says in result["stderr"], result["stderr"]
+    result = cli("gate", "--reports", str(tmp_path), *args)
+    assert result.returncode == 2 and says in result.stderr, result.stderr
     assert not any(tmp_path.iterdir())

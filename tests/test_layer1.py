@@ -56,6 +56,7 @@ def state(world: World) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.realtime
 @pytest.mark.parametrize("latency", [0.4, 1.2])
 def test_measured_rto_lies_within_the_latency_and_one_poll(latency: float, sim: Sim) -> None:
     # The lower bound holds on every run. The upper bound is a real-time claim, so one
@@ -82,6 +83,7 @@ def test_measured_rto_lies_within_the_latency_and_one_poll(latency: float, sim: 
     assert offsets["deployment completed"] >= offsets["serving healthy"]
 
 
+@pytest.mark.realtime
 def test_throttled_swap_is_retried_with_backoff_and_lands_exactly_once(sim: Sim) -> None:
     with sim(0.1) as world:
         client = world.client("staging", "ecs")
@@ -141,6 +143,7 @@ def test_plan_lists_the_swap_and_changes_nothing(sim: Sim) -> None:
     assert "update_service" in text and plan.target.arn in text and "rehearsal" in text
 
 
+@pytest.mark.realtime
 def test_never_recover_is_a_breach_within_the_deadline_and_the_drill_still_cleans_up(sim: Sim) -> None:
     with sim(0.1, frozenset({"never-recover"})) as world:
         drill = BrokenImageDrill(world, "staging", "drill-t1")
@@ -208,6 +211,7 @@ def test_revisions_sort_numerically_and_ignore_longer_families(sim: Sim) -> None
         assert ecs.previous(12).number == 11 and ecs.previous(10).number == 9
 
 
+@pytest.mark.realtime
 def test_sim_app_follows_ecs_with_the_rollout_latency_and_requires_staging_auth(sim: Sim) -> None:
     with sim(0.5) as world:
         staging = HealthClient(world.tier("staging"))

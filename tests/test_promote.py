@@ -24,6 +24,10 @@ from harness.promote.promote import PromoteRequest
 from harness.rollback import recovery
 from harness.world import World
 
+# The sim's rollout latencies pass on a virtual clock: these tests are about what recovers,
+# not how long it takes (tests/test_layer1.py measures that in real time).
+pytestmark = pytest.mark.usefixtures("virtual_time")
+
 
 @pytest.fixture
 def prod(world: World) -> World:

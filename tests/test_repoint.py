@@ -5,10 +5,10 @@ does, and only then is a repoint recovered."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
+from harness import clock
 from harness.backend.sim import SimBackend
 from harness.backend.sim.dataplane import DataPlane
 from harness.clock import poll_until
@@ -23,6 +23,9 @@ from harness.undo.replay import replay
 from harness.undo.store import UndoLog
 from harness.world import World
 
+# The sim's rollout latencies pass on a virtual clock: these tests are about what recovers,
+# not how long it takes (tests/test_layer1.py measures that in real time).
+pytestmark = pytest.mark.usefixtures("virtual_time")
 DB_PATH = "database.host"
 
 
@@ -48,7 +51,7 @@ def test_a_secret_change_alone_changes_nothing_a_new_deployment_does(
     assert own.startswith("invapp-staging-postgres.") and health.deep_health().ok
     db_secret.write_db_host(world, "staging", "nowhere.aaaaaaaaaa.us-east-1.rds.amazonaws.com", None)
     # Longer than a rollout: still nothing changed, the tasks read the secret at their start.
-    time.sleep(sim_backend.options.rollout_latency_s + sim_backend.options.deregistration_delay_s)
+    clock.sleep(sim_backend.options.rollout_latency_s + sim_backend.options.deregistration_delay_s)
     assert served_database(health) == own and health.deep_health().ok
     ecs = service(world, "staging")
     ecs.swap(ecs.current())
@@ -72,13 +75,13 @@ def test_the_old_check_passes_on_the_old_database_the_new_one_waits_for_the_depl
     ecs = service(world, "staging")
     current = ecs.current()
     db_secret.write_db_host(world, "staging", copy.host, copy.port)
-    t0 = time.monotonic()
+    t0 = clock.monotonic()
     ecs.swap(current)
     readings = []
     old = poll_until(lambda: readings.append(health.read()) or readings[-3:],
                      lambda last: len(last) == 3 and all(r.running(current.sha) for r in last),
                      interval=world.topology.application_poll_s, deadline_s=latency)
-    took = time.monotonic() - t0
+    took = clock.monotonic() - t0
     assert old.succeeded and took < latency, "the old check did not pass before the rollout"
     assert all(not str(json_path(r.health.body, DB_PATH)).startswith("copy-o.")
                for r in readings), "an answer came from the restored database already"

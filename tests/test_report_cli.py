@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_worker import Cli, DrillRun
 from report_support import evidence_links, fixture, is_external, referenced_urls, tag_problems
 
 from harness.cli.main import main
 from harness.report.history import HISTORY_FILE, append_history
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def harness(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "harness.cli.main", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=300, check=False)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -30,11 +20,11 @@ def digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-@pytest.mark.slow
-def test_drill_then_report_reproduces_the_same_files(tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-    drill = harness("drill", "--reports", str(reports))
+def test_drill_then_report_reproduces_the_same_files(cli: Cli, default_drill: DrillRun,
+                                                     tmp_path: Path) -> None:
+    drill = default_drill.result
     assert drill.returncode == 0, drill.stdout + drill.stderr
+    reports = default_drill.copy(tmp_path)
     latest = reports / "latest"
     assert "report.html" in drill.stdout
     before, history = digests(latest), (reports / HISTORY_FILE).read_bytes()
@@ -45,7 +35,7 @@ def test_drill_then_report_reproduces_the_same_files(tmp_path: Path) -> None:
     assert tag_problems(page) == []
     assert {u for u in referenced_urls(page) if is_external(u)} <= evidence_links(doc)
 
-    again = harness("report", str(latest))
+    again = cli("report", str(latest))
     assert again.returncode == 0, again.stdout + again.stderr
     assert "report.html" in again.stdout
     assert digests(latest) == before

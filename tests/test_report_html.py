@@ -15,9 +15,9 @@ from report_support import (
 )
 
 from harness.evidence.writer import validate
-from harness.report import RENDERERS, render_all
 from harness.report.history import history_row
 from harness.report.html import diff_lines, render_html, safe_url, table_shape
+from harness.report.renderings import RENDERERS, render_all
 
 FIXTURES = ("sim-drill", "aws-drill-failed", "gate")
 

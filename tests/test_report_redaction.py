@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_worker import Cli
 
 from harness.clock import Measurement, Phase, utcnow
 from harness.evidence.journal import Journal
@@ -94,35 +95,23 @@ def test_the_test_sees_a_leak_when_nothing_is_redacted(tmp_path: Path) -> None:
     assert AWS_SECRET in text and BASIC_PASSWORD in text
 
 
-def _cli_env(tmp_path: Path) -> dict[str, str]:
-    import os
-
-    env = dict(os.environ)
-    env.update({
+def _cli_env() -> dict[str, str]:
+    return {
         "HARNESS_STAGING_BASIC_AUTH_USER": BASIC_USER,
         "HARNESS_STAGING_BASIC_AUTH_PASSWORD": BASIC_PASSWORD,
         "HARNESS_STAGING_DSN": DSN,
         "AWS_SECRET_ACCESS_KEY": AWS_SECRET,
         "COLUMNS": "200",
-    })
-    return env
+    }
 
 
 @pytest.mark.slow
-def test_a_real_verbose_gate_run_writes_no_secret(tmp_path: Path) -> None:
+def test_a_real_verbose_gate_run_writes_no_secret(cli: Cli, tmp_path: Path) -> None:
     """The gate as a user runs it, with -v (pytest's own output shown) and secrets planted in
     its environment. (The drill's run is tests/test_secret_channels.py; a cycle id can no
     longer carry a secret: it must be one plain token.)"""
-    import subprocess
-    import sys
-
     reports = tmp_path / "reports"
-    done = subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", "gate", "-v", "--reports", str(reports),
-         "--cycle", "NQU-865"],
-        capture_output=True, text=True, env=_cli_env(tmp_path), timeout=600, check=False,
-        cwd=Path(__file__).resolve().parents[1],
-    )
+    done = cli("gate", "-v", "--reports", str(reports), "--cycle", "NQU-865", env=_cli_env())
     output = done.stdout + done.stderr
     assert (reports / "latest" / "evidence.json").is_file(), output
     files = run_folder_text(reports)

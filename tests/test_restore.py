@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import psycopg
+import pytest
 
 from harness import naming
 from harness.backend.aws import AwsBackend
@@ -16,6 +17,10 @@ from harness.io.db.endpoints import DsnDatabases
 from harness.rollback import restore
 from harness.rollback.datacheck import AFTER, BEFORE, judge
 from harness.world import World
+
+# The sim's rollout latencies pass on a virtual clock: these tests are about what recovers,
+# not how long it takes (tests/test_layer1.py measures that in real time).
+pytestmark = pytest.mark.usefixtures("virtual_time")
 
 
 def run_restore(world: World, baseline: restore.Baseline, instance: str = "invapp-staging-postgres-r1",

@@ -34,6 +34,15 @@ def _sim(run: RunConfig) -> Backend:
 BACKENDS: dict[str, Callable[[RunConfig], Backend]] = {"sim": _sim, "aws": _aws}
 
 
+def prepare(run: RunConfig) -> None:
+    """Start, in the background, what opening the run's backend will wait for (the sim: its
+    PostgreSQL), so that it overlaps whatever comes first (pytest's start-up, collection)."""
+    if run.backend == "sim" and run.sim.postgres_dsn is None:
+        from harness.io.db.providers import prestart
+
+        prestart()
+
+
 @contextmanager
 def open_backend(run: RunConfig) -> Iterator[Backend]:
     """The run's backend, started, and closed however the run ends."""

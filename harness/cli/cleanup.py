@@ -17,20 +17,16 @@ from rich.text import Text
 
 from harness import guard
 from harness import topology as topology_mod
-from harness.backend.aws import AwsBackend
 from harness.cli import preflight
+from harness.cli.commands import help_for
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.errors import ConfigError
-from harness.undo.replay import replay
-from harness.world import World
 
 DRILL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cleanup", help="undo what a drill left behind on a tier (real "
-                       "accounts: in the sim nothing outlives the run, the embedded PostgreSQL "
-                       "included)", description=__doc__)
+    p = sub.add_parser("cleanup", help=help_for("cleanup"), description=__doc__)
     p.add_argument("--topology", default=None, metavar="FILE",
                    help="topology TOML (default: the bundled runbook topology)")
     p.add_argument("--tier", default="staging", help="tier to clean (default: staging)")
@@ -40,6 +36,12 @@ def register(sub: Any) -> None:
 
 
 def _cleanup(args: argparse.Namespace, console: Console) -> int:
+    # boto3 and the database driver load only when the command runs (`workflows check`
+    # builds this parser too).
+    from harness.backend.aws import AwsBackend
+    from harness.undo.replay import replay
+    from harness.world import World
+
     topology = topology_mod.load(args.topology)
     tier = topology.tier(args.tier)
     guard.check_drill_target(tier)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.cli.commands import help_for
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS, EXIT_USAGE
 from harness.errors import HarnessError
 from harness.migrations.patterns import DEFAULT_DOWN_SUFFIX, DEFAULT_FORWARD_PATTERN
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: Any) -> None:
     """Add ``migrations`` and ``schema`` to the ``harness`` command's subparsers."""
-    migrations = subparsers.add_parser("migrations", help="lint and round-trip migration files")
+    migrations = subparsers.add_parser("migrations", help=help_for("migrations"))
     actions = migrations.add_subparsers(dest="migrations_command", required=True)
 
     lint_p = actions.add_parser("lint", help="pair forward/down files and classify each one")
@@ -45,7 +46,7 @@ def register(subparsers: Any) -> None:
     rt_p.add_argument("--no-docker", action="store_true", help="never try Docker")
     rt_p.set_defaults(handler=cmd_roundtrip)
 
-    schema = subparsers.add_parser("schema", help="compare database schemas")
+    schema = subparsers.add_parser("schema", help=help_for("schema"))
     schema_actions = schema.add_subparsers(dest="schema_command", required=True)
     diff_p = schema_actions.add_parser("diff", help="normalised pg_dump --schema-only diff")
     diff_p.add_argument("dsn_a")

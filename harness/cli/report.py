@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from harness.cli.commands import help_for
 from harness.cli.options import whole_number
 from harness.report.browser import BrowserError, find_browser, screenshot_run
 from harness.report.history import HISTORY_FILE, load_history, select, series, trend_columns
@@ -22,7 +23,7 @@ _VERDICT_STYLE = {"pass": "green", "fail": "bold red", "incomplete": "yellow"}
 def register(subparsers: Any) -> None:
     """Add `history` to the CLI's subparsers; the handler is ``args.handler(args)``."""
     parser = subparsers.add_parser(
-        "history", help="print the trend of the measured RTOs across past drills",
+        "history", help=help_for("history"),
         description="Print one row per drill from REPORTS/history.jsonl, oldest first: one "
                     "table per backend and tier, never mixed in one trend. Runs whose verdict "
                     "is not pass are shown and marked.")

@@ -79,7 +79,7 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str) -> int:
-    from harness.pytest import session
+    from harness.backend.registry import prepare
 
     if args.list_faults:
         return list_faults(console, kind)
@@ -99,6 +99,9 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
     err = terminal.console(stderr=True)
     if run.backend == "sim":
         sweep_leftovers(err)
+    prepare(run)
+    from harness.pytest import session  # pytest loads while the sim's PostgreSQL starts
+
     where = ("sim: moto + local sim app + embedded PostgreSQL, SIMULATED"
              if run.backend == "sim" else "aws: real accounts")
     # stderr, like the progress lines: stdout is the result alone, its first line the verdict.
@@ -130,14 +133,16 @@ def run_features(args: argparse.Namespace, console: Console, *, kind: str, marke
 def exit_code(doc: dict[str, Any], pytest_code: int = 0) -> int:
     """The contract: 130/143 when stopped by a signal, 2 when pytest refused its arguments,
     0 for a pass, 1 for anything else (a failed check, or one that could not run)."""
-    from harness.pytest import session
-
     stopped = doc.get("stopped")
     if stopped:
         signum = getattr(signal, str(stopped["signal"]), signal.SIGINT)
         return interrupts.exit_code(int(signum))
-    if pytest_code == session.USAGE_ERROR:
-        return EXIT_USAGE
+    if pytest_code != 0:
+        # Only a run has a pytest exit code: `harness report` never loads pytest.
+        from harness.pytest import session
+
+        if pytest_code == session.USAGE_ERROR:
+            return EXIT_USAGE
     return EXIT_PASS if doc["verdict"] == "pass" else EXIT_FAIL
 
 

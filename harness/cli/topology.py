@@ -10,11 +10,12 @@ from rich.table import Table
 from rich.text import Text
 
 from harness import topology as topology_mod
+from harness.cli.commands import help_for
 from harness.report.format import seconds
 
 
 def register(sub: Any) -> None:
-    top = sub.add_parser("topology", help="show or validate a topology file")
+    top = sub.add_parser("topology", help=help_for("topology"))
     tsub = top.add_subparsers(dest="topology_command", required=True, metavar="ACTION")
     show = tsub.add_parser("show", help='print the "what runs where" table')
     show.add_argument("file", nargs="?", default=None,

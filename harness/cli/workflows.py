@@ -17,11 +17,12 @@ from rich.console import Console
 from rich.text import Text
 
 from harness import workflows
+from harness.cli.commands import help_for
 from harness.workflows.shell import dynamic
 
 
 def register(sub: Any) -> None:
-    top = sub.add_parser("workflows", help="check the GitHub Actions workflow contract")
+    top = sub.add_parser("workflows", help=help_for("workflows"))
     wsub = top.add_subparsers(dest="workflows_command", required=True, metavar="ACTION")
     check = wsub.add_parser(
         "check", help="verify the promote / rollback / CI workflow claims in DIR",

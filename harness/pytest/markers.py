@@ -14,5 +14,6 @@ MARKERS: dict[str, str] = {
     "acceptance": "the drill's acceptance verdict",
     "data": "reads and writes the tier's database (with --backend aws: a DSN in the environment)",
     "slow": "takes more than a few seconds",
+    "realtime": "measures real elapsed time: runs on the real clock, never a virtual one",
     "sim_only": "needs sim internals (never runs with --backend aws)",
 }

@@ -8,8 +8,8 @@ from typing import Any
 
 from harness.evidence.writer import point_latest, write_evidence, write_text
 from harness.redact import Redactor
-from harness.report import render_all
 from harness.report.history import append_history, history_until, read_history
+from harness.report.renderings import render_all
 
 
 def write_run(doc: dict[str, Any], reports_dir: Path, redactor: Redactor) -> Path:

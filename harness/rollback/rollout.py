@@ -12,11 +12,11 @@ image (and, for a repoint, on the expected database).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness import clock
 from harness.clock import poll_until
 from harness.io.aws.ecs import EcsService, ServiceState
 from harness.io.http.health import HealthClient, Reading, short
@@ -146,7 +146,7 @@ class _Watch:
         self.fatal: str | None = None
 
     def poll(self) -> Poll:
-        read_at = time.monotonic()
+        read_at = clock.monotonic()  # the clock the readings and the stopwatch read
         view = judge(self.ecs.state(), self.deployment)
         if view.fatal:
             self.fatal = view.fatal

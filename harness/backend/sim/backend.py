@@ -25,6 +25,7 @@ from harness.backend.sim.deployments import DeploymentModel
 from harness.backend.sim.gate_cycle import GateStage, SimCycle
 from harness.backend.sim.incident import IncidentStage, SimIncident
 from harness.backend.sim.seed import SeededTier, seed_tier
+from harness.backend.sim.snapshot import MotoState
 from harness.io.aws.session import tier_session
 from harness.io.db.providers import PostgresServer, open_postgres
 from harness.topology import Tier, Topology
@@ -106,6 +107,7 @@ class SimBackend:
                                    self.options.faults)
         self.databases = SimDatabases(self.dataplane)
         self._gate: GateStage | None = None
+        self._seeded_state: MotoState | None = None
         self._incidents: IncidentStage | None = None
 
     def start(self) -> SimBackend:
@@ -125,11 +127,15 @@ class SimBackend:
         self.dataplane.prewarm()
         self._started = True
         self.seed()
+        self._seeded_state = MotoState.take()
+        self.dataplane.mark_baseline()
         self._start_apps()
         self.dataplane.ready()
         # Starting moto leaves a large heap behind; a full collection of it pauses the process
-        # for up to ~0.5 s, which would land inside a measured recovery. Freeze it instead.
-        gc.collect()
+        # for up to ~0.5 s, which would land inside a measured recovery (or, collected first,
+        # delay the start by as much). Frozen, the collector never walks it again: it is
+        # still freed by reference counting; only its few reference cycles stay. It stays
+        # frozen after ``stop`` too, or pytest's collections at the end of a run walk it.
         gc.freeze()
         self._fresh = True
         return self
@@ -175,8 +181,8 @@ class SimBackend:
         return lambda host: self.dataplane.endpoint_dsn(account, host)
 
     def _session_factory(self, tier: Tier) -> Callable[[], boto3.Session]:
-        """The app reuses the session the last seed assumed for its tier (a moto reset
-        invalidates older ones; assuming the role again costs ~0.1 s a reset)."""
+        """The app reuses the session the seed assumed for its tier (the assumed role is
+        part of the seeded state that every reset puts back)."""
         return lambda: self._sessions[tier.name]
 
     # -- the Backend protocol -----------------------------------------------------------------
@@ -232,14 +238,17 @@ class SimBackend:
         return lines + self.dataplane.notes()
 
     def reset(self) -> None:
-        """A clean world: moto emptied and re-seeded (skipped when nothing used it yet)."""
+        """A clean world: moto's state put back as it was seeded, every database the last
+        scenario made dropped (skipped when nothing used the world yet)."""
         if self._fresh:
             self._fresh = False
             return
-        self._mock.reset()
+        assert self._seeded_state is not None, "start the sim first"
+        self._seeded_state.restore()
+        # The seeded services' deployments come back with moto's state; with no timing
+        # recorded, the model takes them as running already.
         self.deployments.reset()
         self.dataplane.reset()
-        self.seed()
         for app in self.apps.values():
             app.reset()
 
@@ -271,7 +280,6 @@ class SimBackend:
         self.dataplane.close()
         self._mock.stop()
         self._env.stop()
-        gc.unfreeze()
 
     def __enter__(self) -> SimBackend:
         return self.start()

@@ -92,6 +92,7 @@ class DataPlane:
         # this process made (deep health asks often: no catalog query per answer).
         self._pending: set[str] = set()
         self._made: set[str] = set()
+        self._baseline: frozenset[str] = frozenset()
         self._patches: list[Any] = []
         self._local = threading.local()
         self._lock = threading.RLock()
@@ -170,10 +171,16 @@ class DataPlane:
             self._server.close()
             self._server = None
 
+    def mark_baseline(self) -> None:
+        """The instances seeded so far are the world ``reset`` returns to (moto's state is put
+        back beside it): each gets a fresh copy of the seed again, on first use."""
+        self._baseline = frozenset(self._pending | self._made)
+
     def reset(self, *, seed: bool = False) -> None:
-        """Drop every database this data plane made (moto was emptied beside it); the seed
-        too when ``seed`` (at close, on a server the sim does not own)."""
-        self._pending.clear()
+        """Drop every database this data plane made; the baseline's instances are owed a fresh
+        copy of the seed again. The seed too when ``seed`` (at close, on a server the sim does
+        not own)."""
+        self._pending = set(self._baseline)
         self._made.clear()
         if not self.started:
             return

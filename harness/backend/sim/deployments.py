@@ -3,7 +3,7 @@ rolls anything out).
 
 Installed on moto's ECS backend (in-process for the sim, or inside a moto server process for
 the AWS stand-in), it makes ``update_service`` start a new PRIMARY deployment whenever the
-task definition changes or ``forceNewDeployment`` is set, and lets time pass on
+task definition changes or ``forceNewDeployment`` is set, and lets time (the harness's clock) pass on
 ``describe_services``: a deployment's tasks start ``rollout_latency_s`` after it was created;
 from then on the deployments before it drain and are gone ``deregistration_delay_s`` later;
 the PRIMARY deployment is ``COMPLETED`` once its tasks run and no other deployment is left.
@@ -15,7 +15,6 @@ tasks.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,8 @@ from unittest import mock
 from moto.core.utils import utcnow
 from moto.ecs.models import EC2ContainerServiceBackend
 from moto.moto_api._internal import mock_random
+
+from harness import clock
 
 # Asked before a deployment's tasks start: (moto's ECS backend of the account, cluster,
 # service, the task definition the service serves now) -> True to keep the new tasks from
@@ -76,7 +77,7 @@ class DeploymentModel:
         service = original(backend, *args, **kwargs)
         with self._lock:
             # A service that exists when the world starts has been running for a while.
-            now = time.monotonic()
+            now = clock.monotonic()
             for deployment in service.deployments:
                 self._timings[deployment["id"]] = _Timing(now, started=now)
                 deployment.update(runningCount=deployment["desiredCount"], pendingCount=0)
@@ -93,7 +94,7 @@ class DeploymentModel:
         # moto's own "forced deployment" renames the running deployment: never let it.
         updated = original(backend, props)
         with self._lock:
-            now = time.monotonic()
+            now = clock.monotonic()
             self._advance(backend, updated, now)
             if forced or updated.task_definition != before:
                 self._start_deployment(updated, now)
@@ -103,7 +104,7 @@ class DeploymentModel:
                               **kwargs: Any) -> Any:
         services, failures = original(backend, *args, **kwargs)
         with self._lock:
-            now = time.monotonic()
+            now = clock.monotonic()
             for service in services:
                 self._advance(backend, service, now)
         return services, failures

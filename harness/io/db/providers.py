@@ -4,10 +4,12 @@ that is new enough for that server."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import subprocess
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -138,12 +140,48 @@ def open_postgres(
     pg_dump_path: str | None = None,
 ) -> PostgresServer:
     """Open a PostgreSQL server: ``dsn`` if given, else Docker if an engine answers, else the
-    embedded server (its data directory is ``data_dir`` or a fresh temporary one)."""
+    embedded server (its data directory is ``data_dir`` or a fresh temporary one). Without
+    arguments, the server ``prestart`` began starting, if there is one."""
     if dsn is not None:
         return PostgresServer("dsn", dsn, pg_dump_path=pg_dump_path)
+    if use_docker and data_dir is None and pg_dump_path is None:
+        prestarted = _claim_prestarted()
+        if prestarted is not None:
+            return prestarted.result()
+    return _open_local(use_docker, data_dir, pg_dump_path)
+
+
+def _open_local(use_docker: bool, data_dir: Path | None, pg_dump_path: str | None) -> PostgresServer:
     if use_docker and docker_available():
         return _open_docker(pg_dump_path)
     return _open_embedded(data_dir, pg_dump_path)
+
+
+_prestarted: Future[PostgresServer] | None = None
+
+
+def prestart() -> None:
+    """Begin starting, in the background, the server the next ``open_postgres()`` returns,
+    so its start overlaps whatever the process does meanwhile (a drill: pytest's start-up and
+    collection). A server nobody claimed is stopped at exit."""
+    global _prestarted
+    if _prestarted is None:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="postgres-prestart")
+        _prestarted = pool.submit(_open_local, True, None, None)
+        pool.shutdown(wait=False)
+        atexit.register(_close_unclaimed)
+
+
+def _claim_prestarted() -> Future[PostgresServer] | None:
+    global _prestarted
+    claimed, _prestarted = _prestarted, None
+    return claimed
+
+
+def _close_unclaimed() -> None:
+    unclaimed = _claim_prestarted()
+    if unclaimed is not None and unclaimed.exception() is None:
+        unclaimed.result().close()
 
 
 def docker_available() -> bool:

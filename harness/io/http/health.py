@@ -13,13 +13,13 @@ import json
 import os
 import socket
 import ssl
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from harness import clock
 from harness.errors import ConfigError
 from harness.topology import Tier
 
@@ -129,7 +129,7 @@ class HealthClient:
                                                        "User-Agent": "promotion-harness"})
         if self._auth:
             request.add_header("Authorization", self._auth)
-        t0 = time.monotonic()
+        t0 = clock.monotonic()
         code: int | None
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s, context=self._ssl) as resp:
@@ -169,7 +169,7 @@ class HealthClient:
 
 def _probe(url: str, t0: float, code: int | None = None, body: Mapping[str, Any] | None = None,
            *, failure: Failure | None = None, detail: str = "") -> Probe:
-    now = time.monotonic()
+    now = clock.monotonic()
     return Probe(url, failure is None, now - t0, code, body, failure, detail, now)
 
 
