@@ -17,6 +17,8 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -29,6 +31,19 @@ from botocore.client import BaseClient
 
 SIM_CODE = str(Path(__file__).resolve().parents[1] / "harness" / "backend" / "sim")
 _server: Any = None
+
+
+def follow_parent() -> None:
+    """Pool initializer: the worker ends when the test session that made it is gone (killed,
+    say), so neither it nor its PostgreSQL (whose watchdog sees the worker end) outlives it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _shared_postgres() -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_worker import Cli, DrillRun
+from cli_worker import Cli, DrillRun, follow_parent
 
 from harness import clock
 from harness.backend.base import Backend
@@ -78,7 +78,8 @@ def dataplane(sim_backend: SimBackend, world: Any) -> Iterator[DataPlane]:
 def cli() -> Iterator[Cli]:
     """`harness ...` as a user runs it, in one warm clean process per test session (see
     cli_worker): exit code, stdout, stderr, the harness's own AWS calls."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=follow_parent) as pool:
         yield Cli(pool)
 
 
