@@ -85,9 +85,10 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
             recovery = layer1.revert(world, args.tier, to_revision=plan.target.number,
                                      reason=args.reason, break_stale_lock=args.break_stale_lock,
                                      phases=log)
-        except HarnessError:
+        except HarnessError as exc:
             if not log.phases:
                 raise  # refused before anything was done: a usage or guard error, no run
+            log.unfinished(exc)
         except KeyboardInterrupt:
             publish.write(journal, run, stopped=True)
             raise

@@ -97,9 +97,10 @@ def _data(args: argparse.Namespace, console: Console) -> int:
         interrupts.checkpoint()
         try:
             result = data.run(world, plan, log)
-        except HarnessError:
+        except HarnessError as exc:
             if not log.phases:
                 raise  # refused before anything was done: a usage or guard error, no run
+            log.unfinished(exc)
         except KeyboardInterrupt:
             publish.write(journal, run, stopped=True)
             raise

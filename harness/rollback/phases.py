@@ -67,6 +67,14 @@ class PhaseLog:
             self.journal.record(measurement, self.journal.current_check)
         return measurement
 
+    def unfinished(self, error: HarnessError) -> None:
+        """The run raised outside any phase after some had run (a lock that would not
+        release, say): record that as a failed check, so the run is never judged only on the
+        phases that happened to finish."""
+        if self.journal is not None and self.failed is None:
+            check = self.journal.begin_check(self.feature, "the run finished")
+            self.journal.end_check(check, "failed", 0.0, error.render())
+
     @property
     def failed(self) -> Phase | None:
         return next((p for p in self.phases if p.error), None)
