@@ -12,7 +12,8 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from rich.text import Text
 
 from harness import interrupts, notify
 from harness.cli import github, terminal
+from harness.errors import HarnessError
 from harness.evidence.journal import Journal, Stopped
 from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.machine import REPORT_FILE, error_annotations, outputs, run_json
 from harness.report.markdown import render_markdown
 from harness.report.publish import write_run
+from harness.rollback.phases import PhaseLog
 from harness.runconfig import RunConfig
 from harness.topology import Topology
 
@@ -48,6 +51,23 @@ def check_options(args: argparse.Namespace) -> None:
     """Before any work: a --notify that is not an http(s) URL is a usage error (exit 2)."""
     if args.notify is not None:
         notify.check_url(args.notify)
+
+
+@contextmanager
+def phased(journal: Journal, run: RunConfig, log: PhaseLog) -> Iterator[None]:
+    """Run a phased operation (rollback, rollback data) into ``journal``: an error before any
+    phase is a refusal (raised: no run); after one it is a failed check, never a pass on the
+    phases that finished; an interrupt writes the stopped run's evidence and goes on."""
+    interrupts.checkpoint()
+    try:
+        yield
+    except HarnessError as exc:
+        if not log.phases:
+            raise  # refused before anything was done: a usage or guard error, no run
+        log.unfinished(exc)
+    except KeyboardInterrupt:
+        write(journal, run, stopped=True)
+        raise
 
 
 def write(journal: Journal, run: RunConfig, *, stopped: bool = False) -> tuple[Doc, Path]:

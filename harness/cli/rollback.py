@@ -11,13 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from harness import interrupts
 from harness.backend.registry import open_backend
 from harness.cli import preflight, publish, record, rollback_data
 from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.cli.options import whole_number
-from harness.errors import HarnessError
 from harness.evidence.journal import Decision, RollbackRecord
 from harness.rollback import layer1
 from harness.rollback.phases import LAYER1_FEATURE, PhaseLog
@@ -80,18 +78,10 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
             journal.add_note(note)
         log = PhaseLog(LAYER1_FEATURE, journal)
         recovery = None
-        interrupts.checkpoint()
-        try:
+        with publish.phased(journal, run, log):
             recovery = layer1.revert(world, args.tier, to_revision=plan.target.number,
                                      reason=args.reason, break_stale_lock=args.break_stale_lock,
                                      phases=log)
-        except HarnessError as exc:
-            if not log.phases:
-                raise  # refused before anything was done: a usage or guard error, no run
-            log.unfinished(exc)
-        except KeyboardInterrupt:
-            publish.write(journal, run, stopped=True)
-            raise
         m = recovery.measurement if recovery is not None else None
         journal.decision = Decision(
             cycle=run.cycle, sha=plan.target.sha, snapshot_id=None, signed_off_by=None,

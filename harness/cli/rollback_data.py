@@ -9,13 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from harness import interrupts
 from harness.backend.registry import open_backend
 from harness.cli import preflight, publish, record
 from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.cli.parsing import subcommand_parser
-from harness.errors import HarnessError
 from harness.evidence.journal import Decision, RollbackRecord
 from harness.rollback import data
 from harness.rollback.phases import DATA_FEATURE, PhaseLog
@@ -94,16 +92,8 @@ def _data(args: argparse.Namespace, console: Console) -> int:
             journal.add_note(note)
         log = PhaseLog(DATA_FEATURE, journal)
         result = None
-        interrupts.checkpoint()
-        try:
+        with publish.phased(journal, run, log):
             result = data.run(world, plan, log)
-        except HarnessError as exc:
-            if not log.phases:
-                raise  # refused before anything was done: a usage or guard error, no run
-            log.unfinished(exc)
-        except KeyboardInterrupt:
-            publish.write(journal, run, stopped=True)
-            raise
         m = result.measurement if result is not None else None
         journal.decision = Decision(
             cycle=run.cycle, sha=None,
