@@ -16,6 +16,9 @@ __all__ = ["SimBackend", "SimOptions"]
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
+        from harness.backend.sim import moto_import
+
+        moto_import.load()
         from harness.backend.sim import backend
 
         return getattr(backend, name)

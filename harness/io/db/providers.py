@@ -218,7 +218,7 @@ def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresS
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         import pgserver
 
-    from harness.io.db import embedded
+    from harness.io.db import embedded, initdb_cache
 
     notes = embedded.sweep() if data_dir is None else []
     home = embedded.new_home() if data_dir is None else None
@@ -228,6 +228,8 @@ def _open_embedded(data_dir: Path | None, pg_dump_path: str | None) -> PostgresS
     watchdog = embedded.Watchdog.start(home) if home is not None else None
     try:
         pgdata.mkdir(exist_ok=True)
+        if home is not None:
+            initdb_cache.fill(pgdata)  # else pgserver runs initdb
         # A throwaway data directory is stopped by ``stop`` below without a shutdown
         # checkpoint; pgserver's own stop (its atexit hook too) is for a kept directory.
         server = pgserver.get_server(  # type: ignore[attr-defined]
