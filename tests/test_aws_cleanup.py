@@ -27,6 +27,7 @@ from harness.rollback.rollout import json_path, judge
 from harness.undo import store
 from harness.world import World
 from tests import iam
+from tests.cli_worker import CliResult
 from tests.standin import ROOT, StandIn, environment, standin
 
 pytestmark = pytest.mark.slow
@@ -105,7 +106,7 @@ def assert_clean(aws: StandIn, world: World, before: Before) -> None:
     assert aws.databases() == before.databases
 
 
-def cleanup(aws: StandIn) -> subprocess.CompletedProcess[str]:
+def cleanup(aws: StandIn) -> CliResult:
     return aws.harness("cleanup", "--topology", str(aws.topology), "--tier", "staging")
 
 
