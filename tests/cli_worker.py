@@ -7,6 +7,8 @@ process-global: the session's own sim must not leak into the runs, nor theirs in
 Each run gets the environment it asks for on top of the worker's (undone afterwards), and
 its exit code, stdout, stderr (a traceback there if it crashed, as a process would print)
 and the AWS calls the harness itself made (not the sim's seeding or its apps' reads).
+``outcome``, ``environment`` and ``follow_parent`` serve the AWS stand-in's worker too
+(tests/standin.py, tests/helpers/no_sim.py), which replaces the environment instead.
 """
 
 from __future__ import annotations
