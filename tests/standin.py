@@ -86,9 +86,12 @@ class StandIn:
         return World(AwsBackend(topology_mod.load(self.topology)), allow_prod_write=True)
 
     def instance_dsn(self, tier: str, instance: str) -> str:
+        return with_dbname(self.ready["admin_dsn"], self.instance_database(tier, instance))
+
+    def instance_database(self, tier: str, instance: str) -> str:
+        """The PostgreSQL database holding an RDS instance's data."""
         account = self.ready["tiers"][tier]["account"]
-        return with_dbname(self.ready["admin_dsn"], database_name("instance", account, instance,
-                                                                   self.ready["run"]))
+        return database_name("instance", account, instance, self.ready["run"])
 
     def databases(self) -> set[str]:
         with psycopg.connect(self.ready["admin_dsn"]) as conn:
