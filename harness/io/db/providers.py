@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import subprocess
 import warnings
 from collections.abc import Callable
@@ -25,6 +26,7 @@ __all__ = ["PgDump", "PostgresServer", "find_pg_dump", "open_postgres", "pg_dump
            "pg_dump_major"]
 
 _DOCKER_IMAGE = "postgres:16-alpine"
+_DOCKER_SOCKET = "/var/run/docker.sock"  # docker.from_env()'s default without DOCKER_HOST
 _CONNECT_TIMEOUT_S = 10
 _FILE_COPY_FROM_BYTES = 32 * 1024 * 1024
 
@@ -206,6 +208,10 @@ def _close_unclaimed() -> None:
 
 def docker_available() -> bool:
     """True when a Docker engine answers a ping; never raises."""
+    if not os.environ.get("DOCKER_HOST") and not Path(_DOCKER_SOCKET).exists():
+        # Where docker.from_env() would look: nothing there (importing the client costs more
+        # than a quarter second, and each start of the sim asks).
+        return False
     try:
         import docker
 
