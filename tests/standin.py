@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ from tests.cli_worker import environment as environment  # the tests' own reads
 from tests.helpers import no_sim
 
 ROOT = Path(__file__).resolve().parents[1]
+RUN_TIMEOUT_S = 900  # what the processes these runs replaced were given
 HOSTS = {"prod": "127.0.0.1", "staging": "localhost"}  # the topology refuses a shared host
 
 
@@ -56,21 +57,26 @@ class StandIn:
         97 if the worker ever imported the sim); every AWS call it makes is logged to
         ``calls-<command>.jsonl``."""
         env = {**self.env, CALL_LOG_ENV: str(self.call_log(args[0]))}
-        return CliResult(self.worker.submit(no_sim.run_harness, list(args), env).result())
+        return self._result(self.worker.submit(no_sim.run_harness, list(args), env))
 
     def call_log(self, command: str) -> Path:
         return self.state / f"calls-{command}.jsonl"
-
-    def start_harness(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,
-                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True)
 
     def features(self, marker: str, reports: Path, *extra: str) -> CliResult:
         """The features tagged ``marker`` through pytest with ``--backend aws``, in the warm
         worker (exit 97 if it ever imported the sim)."""
         args = self.features_args(marker, reports, *extra)
-        return CliResult(self.worker.submit(no_sim.run_features, args, self.env).result())
+        return self._result(self.worker.submit(no_sim.run_features, args, self.env))
+
+    def _result(self, run: Future[dict[str, Any]]) -> CliResult:
+        """The run's result; a run that hangs fails its test after RUN_TIMEOUT_S and its worker
+        is killed (as a hung process's timeout killed it), so the session goes on."""
+        try:
+            return CliResult(run.result(timeout=RUN_TIMEOUT_S))
+        except TimeoutError:
+            for process in list(getattr(self.worker, "_processes", {}).values()):
+                process.kill()
+            raise AssertionError(f"the run did not end within {RUN_TIMEOUT_S} s") from None
 
     def features_argv(self, marker: str, reports: Path, *extra: str) -> list[str]:
         """The same features as a process of its own, for a test that kills it."""
