@@ -5,8 +5,10 @@ off or a half-made template from a killed start is never used."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,11 +21,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def tmp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Cache and embedded homes under a fresh temporary folder; initdb runs counted."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+def tmp_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Cache and embedded homes under a fresh folder of their own in the system's temporary
+    folder (not under pytest's: another xdist worker resets its parents' modes, and pgserver's
+    own user, when run as root, must traverse them)."""
+    root = Path(tempfile.mkdtemp(prefix="harness-initdb-test-", dir=tempfile.gettempdir()))
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
     monkeypatch.delenv(initdb_cache.CACHE_ENV, raising=False)
-    return tmp_path
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def count_initdb(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
