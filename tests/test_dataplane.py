@@ -117,3 +117,28 @@ def test_runs_sharing_one_postgresql_never_touch_each_others_databases(
         a.reset(seed=True)
         b.reset(seed=True)
     assert a.databases() == []
+
+
+def test_after_a_reset_an_instance_is_a_spare_copy_of_the_seed_made_ahead(
+        postgres: PostgresServer) -> None:
+    """The copy an instance gets after a reset was made in the background while the last
+    scenario ran (a rename, not a CREATE DATABASE inside the next one); it is the seed's data,
+    whatever the last scenario wrote; and a shared server keeps no spare after close."""
+    plane = DataPlane(postgres, run="cccc3333")
+    name = plane.name("instance", "961381384763", "invapp-staging-postgres")
+    plane._pending = {name}  # what moto's create_db_instance hook records
+    plane.mark_baseline()
+    plane.prewarm()
+    plane.ready()
+    try:
+        dsn = plane.instance_dsn("961381384763", "invapp-staging-postgres")
+        insert_document(dsn, 30_000)
+        assert count(dsn) == 2001
+        plane.reset()
+        [spare] = plane._spares.names()  # made ahead, kept by the reset
+        assert spare in plane.databases()
+        assert count(plane.instance_dsn("961381384763", "invapp-staging-postgres")) == 2000
+        assert spare not in plane.databases() and name in plane.databases()
+    finally:
+        plane.reset(seed=True)
+    assert plane.databases() == []

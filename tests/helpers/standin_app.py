@@ -51,7 +51,9 @@ def main(state: Path) -> None:
                      database=HostDatabaseProbe(dsn_for_host))
         urls[tier.name] = app.start()
         apps.append(app)
-    (state / "apps.json").write_text(json.dumps(urls))
+    # Written whole, then renamed: the test waits for the name and reads it at once.
+    (state / "apps.json.tmp").write_text(json.dumps(urls))
+    (state / "apps.json.tmp").rename(state / "apps.json")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()

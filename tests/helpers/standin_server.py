@@ -73,9 +73,11 @@ def main(state: Path, latency: float, delay: float) -> None:
         tiers[tier.name] = {"role_arn": tier.role_arn, "account": tier.account_id,
                             "shas": list(seeded.image_shas),
                             "task_definitions": list(seeded.task_definition_arns)}
-    (state / "ready.json").write_text(json.dumps(
+    # Written whole, then renamed: the test waits for the name and reads it at once.
+    (state / "ready.json.tmp").write_text(json.dumps(
         {"endpoint": endpoint, "admin_dsn": pg.dsn("postgres"), "tiers": tiers,
          "run": plane.run}))
+    (state / "ready.json.tmp").rename(state / "ready.json")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()

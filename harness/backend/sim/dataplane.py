@@ -24,6 +24,7 @@ from unittest import mock
 import psycopg
 from psycopg import sql
 
+from harness.backend.sim.spares import SpareCopies
 from harness.errors import HarnessError
 from harness.io.db.fingerprint import DatabaseUnreachable
 from harness.io.db.providers import PostgresServer
@@ -102,6 +103,7 @@ class DataPlane:
         self._seeded = False
         self._warming: threading.Thread | None = None
         self._warm_error: BaseException | None = None
+        self._spares = SpareCopies(lambda: self.server, self.seed_database, f"rds_{self.run}_")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def install(self) -> DataPlane:
@@ -164,6 +166,7 @@ class DataPlane:
         if self._warming is not None:
             self._warming.join()
             self._warming = None
+        self._spares.wait()
         if self._server is not None and self._server.kind == "dsn":
             # A server the sim does not own outlives it: leave none of its databases behind.
             self.reset(seed=True)
@@ -184,10 +187,13 @@ class DataPlane:
         self._made.clear()
         if not self.started:
             return
+        self._spares.wait()
+        keep = set() if seed else {self.seed_database, *self._spares.names()}
         for name in self.databases():
-            if name != self.seed_database or seed:
+            if name not in keep:
                 self.server.drop_database(name)
         if seed:
+            self._spares.forget()
             self._seeded = False
 
     # -- lookups -----------------------------------------------------------------------------
@@ -306,8 +312,14 @@ class DataPlane:
         with self._lock:
             if name in self._pending:
                 self._ensure_seed()
-                self._create(name, template=self.seed_database)
+                spare = self._spares.take()
+                if spare is not None:
+                    self.server.rename_database(spare, name)
+                    self._made.add(name)
+                else:
+                    self._create(name, template=self.seed_database)
                 self._pending.discard(name)
+                self._spares.fill(len(self._baseline))
 
     def _ensure_seed(self) -> None:
         if self._seeded:

@@ -97,6 +97,19 @@ class PostgresServer:
         row = conn.execute("SELECT pg_database_size(%s)", (template,)).fetchone()
         return row is not None and int(str(row[0])) >= _FILE_COPY_FROM_BYTES
 
+    def rename_database(self, name: str, new_name: str) -> None:
+        """Rename database ``name`` (nobody may be connected to it)."""
+        try:
+            with psycopg.connect(self._admin_dsn, autocommit=True,
+                                 connect_timeout=_CONNECT_TIMEOUT_S) as conn:
+                conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(name), sql.Identifier(new_name)))
+        except psycopg.Error as exc:
+            raise HarnessError(f"could not rename database {name!r} to {new_name!r}: {exc}",
+                               where=mask_dsn(self._admin_dsn),
+                               fix="check the role owns the database and nobody is connected "
+                                   "to it") from exc
+
     def drop_database(self, name: str) -> None:
         """Drop database ``name`` if it exists, ending its other connections first."""
         try:
