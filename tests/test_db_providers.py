@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -50,6 +52,16 @@ def test_an_unreachable_docker_engine_is_a_quiet_no(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
     assert docker_available() is False
     assert capsys.readouterr() == ("", "")
+
+
+def test_without_docker_host_or_socket_the_client_is_not_even_imported() -> None:
+    if Path(providers._DOCKER_SOCKET).exists():
+        pytest.skip(f"{providers._DOCKER_SOCKET} exists on this machine")
+    code = ("import os, sys; os.environ.pop('DOCKER_HOST', None)\n"
+            "from harness.io.db.providers import docker_available\n"
+            "print(docker_available(), 'docker' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"], done.stdout + done.stderr
 
 
 def requested_checkpoints(postgres: PostgresServer) -> int:

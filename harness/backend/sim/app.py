@@ -116,12 +116,14 @@ class SimApp:
         return self.url
 
     def reset(self) -> None:
-        """Renew the AWS session (a moto reset invalidates it) and start the tasks the service
-        runs now, as a freshly started application would. Done here rather than on the first
-        request, so that request is not slowed (it would blur a measured rollout)."""
+        """Start the tasks the service runs now, as a freshly started application would. Done
+        here rather than on the first request, so that request is not slowed (it would blur a
+        measured rollout). The AWS clients are made once: the session they use (the role the
+        seed assumed) is part of the state every reset puts back."""
         with self._lock:
-            session = self._session()
-            self._ecs, self._secrets = session.client("ecs"), session.client("secretsmanager")
+            if self._ecs is None:
+                session = self._session()
+                self._ecs, self._secrets = session.client("ecs"), session.client("secretsmanager")
             self._serving = None
             self.broken_shas.clear()
             task = self._observe()

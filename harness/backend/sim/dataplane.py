@@ -189,9 +189,7 @@ class DataPlane:
             return
         self._spares.wait()
         keep = set() if seed else {self.seed_database, *self._spares.names()}
-        for name in self.databases():
-            if name not in keep:
-                self.server.drop_database(name)
+        self.server.drop_databases([n for n in self.databases() if n not in keep])
         if seed:
             self._spares.forget()
             self._seeded = False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import subprocess
 import warnings
 from collections.abc import Callable
@@ -25,6 +26,7 @@ __all__ = ["PgDump", "PostgresServer", "find_pg_dump", "open_postgres", "pg_dump
            "pg_dump_major"]
 
 _DOCKER_IMAGE = "postgres:16-alpine"
+_DOCKER_SOCKET = "/var/run/docker.sock"  # docker.from_env()'s default without DOCKER_HOST
 _CONNECT_TIMEOUT_S = 10
 _FILE_COPY_FROM_BYTES = 32 * 1024 * 1024
 
@@ -112,21 +114,28 @@ class PostgresServer:
 
     def drop_database(self, name: str) -> None:
         """Drop database ``name`` if it exists, ending its other connections first."""
+        self.drop_databases([name])
+
+    def drop_databases(self, names: list[str]) -> None:
+        """Drop each database in ``names`` that exists (one connection for all of them)."""
+        if not names:
+            return
+        # FORCE (PostgreSQL 13+) also ends sessions that connect in the meantime.
+        force = sql.SQL(" WITH (FORCE)" if self.server_major >= 13 else "")
         try:
             with psycopg.connect(self._admin_dsn, autocommit=True,
                                  connect_timeout=_CONNECT_TIMEOUT_S) as conn:
-                conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (name,),
-                )
-                # FORCE (PostgreSQL 13+) also ends sessions that connect in the meantime.
-                force = sql.SQL(" WITH (FORCE)" if self.server_major >= 13 else "")
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(
-                    sql.Identifier(name), force))
+                for name in names:
+                    conn.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = %s AND pid <> pg_backend_pid()",
+                        (name,),
+                    )
+                    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(
+                        sql.Identifier(name), force))
         except psycopg.Error as exc:
             raise HarnessError(
-                f"could not drop database {name!r}: {exc}".strip(),
+                f"could not drop database(s) {', '.join(map(repr, names))}: {exc}".strip(),
                 where=mask_dsn(self._admin_dsn),
                 fix="check the role owns the database; drop it by hand if needed",
             ) from exc
@@ -199,6 +208,10 @@ def _close_unclaimed() -> None:
 
 def docker_available() -> bool:
     """True when a Docker engine answers a ping; never raises."""
+    if not os.environ.get("DOCKER_HOST") and not Path(_DOCKER_SOCKET).exists():
+        # Where docker.from_env() would look: nothing there (importing the client costs more
+        # than a quarter second, and each start of the sim asks).
+        return False
     try:
         import docker
 
