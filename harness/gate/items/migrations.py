@@ -7,13 +7,12 @@ classification and the runbook's sequencing relative to the deploy."""
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import CheckFailed
 from harness.gate.types import ItemResult
-from harness.io.db.copy import load_schema, schema_script
+from harness.io.db.copy import copy_schema
 from harness.io.db.dump import dump_schema, pg_dump_for
 from harness.io.db.providers import PostgresServer
 from harness.io.db.schema import Verdict, compare
@@ -100,15 +99,10 @@ def downs_exercised(cycle: CycleMigrations, staging_dsn: str,
                           details=tuple(notes))
     pg_dump = pg_dump_for(staging_dsn, scratch.dsn("postgres"))
     name = f"harness_gate_{uuid.uuid4().hex[:12]}"
-    # Both dumps of staging (the copy's script, the schema to compare with) need no scratch
-    # database: they run while it is being created.
-    with ThreadPoolExecutor(2, thread_name_prefix="gate-staging-dump") as pool:
-        script = pool.submit(schema_script, staging_dsn, pg_dump)
-        staging_dump = pool.submit(dump_schema, staging_dsn, pg_dump)
-        scratch_dsn = scratch.create_database(name, template="template0")
+    scratch_dsn = scratch.create_database(name, template="template0")
     try:
-        load_schema(script.result(), staging_dsn, scratch_dsn)
-        staging = staging_dump.result().schema
+        copy_schema(staging_dsn, scratch_dsn, pg_dump)
+        staging = dump_schema(staging_dsn, pg_dump).schema
         for migration in reversed(runnable):
             apply_down(scratch_dsn, migration)
         for migration in runnable:

@@ -20,12 +20,6 @@ _TIMEOUT_S = 300
 def copy_schema(source_dsn: str, target_dsn: str, pg_dump: PgDump) -> None:
     """Recreate ``source``'s schema in the (empty) ``target``, plus the bookkeeping rows, so
     the runner sees the same applied migrations. No application data is copied."""
-    load_schema(schema_script(source_dsn, pg_dump), source_dsn, target_dsn)
-
-
-def schema_script(source_dsn: str, pg_dump: PgDump) -> str:
-    """``source``'s schema as the SQL script ``load_schema`` runs (no target needed yet, so
-    a caller can dump while the target database is still being created)."""
     source, env = for_command_line(source_dsn)
     args = [pg_dump.path, "--schema-only", "--no-owner", "--no-privileges", "--dbname", source]
     try:
@@ -39,12 +33,7 @@ def schema_script(source_dsn: str, pg_dump: PgDump) -> str:
                            where=mask_dsn(source_dsn),
                            fix="check the DSN and that the role can read the catalog")
     # psql meta-commands (\restrict ...) are not SQL; the rest runs as one script.
-    return "\n".join(line for line in done.stdout.splitlines() if not line.startswith("\\"))
-
-
-def load_schema(script: str, source_dsn: str, target_dsn: str) -> None:
-    """Run ``script`` (from ``schema_script``) in the empty ``target`` and copy ``source``'s
-    bookkeeping rows after it."""
+    script = "\n".join(line for line in done.stdout.splitlines() if not line.startswith("\\"))
     try:
         with psycopg.connect(source_dsn) as src, psycopg.connect(target_dsn) as dst:
             dst.execute(script.encode())
