@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.io.db.providers import PostgresServer
+import pytest
+
+from harness.io.db.dump import SchemaDump, dump_schema
+from harness.io.db.providers import PgDump, PostgresServer
 from harness.io.db.schema import Verdict
+from harness.migrations import roundtrip
 from harness.migrations.discovery import load
 from harness.migrations.roundtrip import RoundTrip, roundtrip_directory, roundtrip_migration
 from harness.migrations.rules import Category
@@ -38,6 +42,21 @@ def test_the_sample_directory_round_trips(postgres: PostgresServer) -> None:
     data_only = report.results[-1]
     assert not data_only.schema_changed and "data-only" in data_only.notes[0]
     assert {p.name for p in report.results[0].phases} == {"up", "down", "up again"}
+
+
+def test_each_migration_after_the_first_starts_from_the_last_dump_before_it(
+        postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    dumped: list[str] = []
+
+    def counting(dsn: str, pg_dump: PgDump) -> SchemaDump:
+        dumped.append(dsn)
+        return dump_schema(dsn, pg_dump)
+
+    monkeypatch.setattr(roundtrip, "dump_schema", counting)
+    report = roundtrip_directory(postgres, load(FIXTURES / "app"))
+    assert [r.status for r in report.results] == ["passed"] * 4
+    # A, B, C, D for the first; B, C, D for each later one (its A is the previous D).
+    assert len(dumped) == 4 + 3 * 3, dumped
 
 
 def test_the_scratch_database_is_dropped(postgres: PostgresServer) -> None:
