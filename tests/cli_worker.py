@@ -7,6 +7,8 @@ process-global: the session's own sim must not leak into the runs, nor theirs in
 Each run gets the environment it asks for on top of the worker's (undone afterwards), and
 its exit code, stdout, stderr (a traceback there if it crashed, as a process would print)
 and the AWS calls the harness itself made (not the sim's seeding or its apps' reads).
+``outcome``, ``environment`` and ``follow_parent`` serve the AWS stand-in's worker too
+(tests/standin.py, tests/helpers/no_sim.py), which replaces the environment instead.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,13 +101,25 @@ def _captured(into: dict[str, str]) -> Iterator[None]:
                 into[name] = file.read().decode("utf-8", "replace")
 
 
-def _run(call: Callable[[], Any], env: dict[str, str]) -> dict[str, Any]:
-    from harness.runconfig import SIM_POSTGRES_DSN_ENV
+@contextlib.contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """``env`` as the whole of os.environ for the block (as a process started with it)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
+
+def outcome(call: Callable[[], Any], env: AbstractContextManager[Any]) -> dict[str, Any]:
+    """``call()`` run as a process would run it, in the environment ``env`` sets up: its exit
+    code, stdout and stderr, and the AWS calls it made."""
     calls: list[list[str]] = []
     output: dict[str, str] = {}
-    with mock.patch.dict(os.environ, {SIM_POSTGRES_DSN_ENV: _shared_postgres(), **env}), \
-            _captured(output), _recorded_aws_calls(calls):
+    with env, _captured(output), _recorded_aws_calls(calls):
         try:
             code = int(call())
         except SystemExit as exc:  # argparse's usage errors and --help
@@ -113,6 +128,13 @@ def _run(call: Callable[[], Any], env: dict[str, str]) -> dict[str, Any]:
             traceback.print_exc()
             code = 1
     return {"code": code, "calls": calls, **output}
+
+
+def _run(call: Callable[[], Any], env: dict[str, str]) -> dict[str, Any]:
+    from harness.runconfig import SIM_POSTGRES_DSN_ENV
+
+    return outcome(call, mock.patch.dict(os.environ, {SIM_POSTGRES_DSN_ENV: _shared_postgres(),
+                                                      **env}))
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> dict[str, Any]:

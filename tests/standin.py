@@ -4,17 +4,21 @@ by real PostgreSQL), the application in another (tests/helpers/standin_app.py: i
 it serves only from the AWS API), databases reached only through the topology's ``db_tunnel``
 (tests/helpers/pg_tunnel.py, a real TCP forwarder standing in for the SSM session), and a
 topology file naming nothing but URLs, role ARNs and that tunnel command. Every harness run
-against it is a subprocess that proves it imported no sim module and no moto."""
+against it proves it imported no sim module and no moto (tests/helpers/no_sim.py): one after
+another in the stand-in's warm worker, a spawned process that never imported either, or in a
+process of its own where the test is about a process (a drill killed, say)."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +32,12 @@ from harness.backend.sim.dataplane import database_name
 from harness.io.aws.session import CALL_LOG_ENV
 from harness.io.db.providers import with_dbname
 from harness.world import World
+from tests.cli_worker import CliResult, follow_parent
+from tests.cli_worker import environment as environment  # the tests' own reads
+from tests.helpers import no_sim
 
 ROOT = Path(__file__).resolve().parents[1]
+RUN_TIMEOUT_S = 900  # what the processes these runs replaced were given
 HOSTS = {"prod": "127.0.0.1", "staging": "localhost"}  # the topology refuses a shared host
 
 
@@ -42,41 +50,54 @@ class StandIn:
     apps: dict[str, str]
     latency: float
     delay: float
+    worker: Executor
 
-    def harness(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """``harness ARGS`` in a process of its own (exit 97 if it imported the sim); every
-        AWS call it makes is logged to ``calls-<command>.jsonl``."""
+    def harness(self, *args: str) -> CliResult:
+        """``harness ARGS`` in the warm worker, with exactly the stand-in's environment (exit
+        97 if the worker ever imported the sim); every AWS call it makes is logged to
+        ``calls-<command>.jsonl``."""
         env = {**self.env, CALL_LOG_ENV: str(self.call_log(args[0]))}
-        return subprocess.run([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=timeout)
+        return self._result(self.worker.submit(no_sim.run_harness, list(args), env))
 
     def call_log(self, command: str) -> Path:
         return self.state / f"calls-{command}.jsonl"
 
-    def start_harness(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "tests.helpers.no_sim", *args], cwd=ROOT,
-                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True)
+    def features(self, marker: str, reports: Path, *extra: str) -> CliResult:
+        """The features tagged ``marker`` through pytest with ``--backend aws``, in the warm
+        worker (exit 97 if it ever imported the sim)."""
+        args = self.features_args(marker, reports, *extra)
+        return self._result(self.worker.submit(no_sim.run_features, args, self.env))
 
-    def features(self, marker: str, reports: Path, *extra: str,
-                 timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        """The features tagged ``marker`` through pytest with ``--backend aws``."""
-        return subprocess.run(self.features_argv(marker, reports, *extra), cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+    def _result(self, run: Future[dict[str, Any]]) -> CliResult:
+        """The run's result; a run that hangs fails its test after RUN_TIMEOUT_S and its worker
+        is killed (as a hung process's timeout killed it), so the session goes on."""
+        try:
+            return CliResult(run.result(timeout=RUN_TIMEOUT_S))
+        except TimeoutError:
+            for process in list(getattr(self.worker, "_processes", {}).values()):
+                process.kill()
+            raise AssertionError(f"the run did not end within {RUN_TIMEOUT_S} s") from None
 
     def features_argv(self, marker: str, reports: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "pytest", "steps", "-m", marker, "-q", "-p",
-                "tests.helpers.no_sim", "-p", "no:randomly", "--backend", "aws", "--topology",
-                str(self.topology), "--reports", str(reports), *extra]
+        """The same features as a process of its own, for a test that kills it."""
+        return [sys.executable, "-m", "pytest", *self.features_args(marker, reports, *extra)]
+
+    def features_args(self, marker: str, reports: Path, *extra: str) -> list[str]:
+        return ["steps", "-m", marker, "-q", "-p", "tests.helpers.no_sim", "-p", "no:randomly",
+                "--backend", "aws", "--topology", str(self.topology), "--reports", str(reports),
+                *extra]
 
     def world(self) -> World:
         """A World on the stand-in for the test's own checks (reads, mostly)."""
         return World(AwsBackend(topology_mod.load(self.topology)), allow_prod_write=True)
 
     def instance_dsn(self, tier: str, instance: str) -> str:
+        return with_dbname(self.ready["admin_dsn"], self.instance_database(tier, instance))
+
+    def instance_database(self, tier: str, instance: str) -> str:
+        """The PostgreSQL database holding an RDS instance's data."""
         account = self.ready["tiers"][tier]["account"]
-        return with_dbname(self.ready["admin_dsn"], database_name("instance", account, instance,
-                                                                   self.ready["run"]))
+        return database_name("instance", account, instance, self.ready["run"])
 
     def databases(self) -> set[str]:
         with psycopg.connect(self.ready["admin_dsn"]) as conn:
@@ -122,6 +143,10 @@ def standin(state: Path, *, latency: float = 0.3, delay: float = 0.2) -> Iterato
     base.update({"HARNESS_STAGING_BASIC_AUTH_USER": "standin-user",
                  "HARNESS_STAGING_BASIC_AUTH_PASSWORD": "standin-password-7Kq2"})
     procs: list[subprocess.Popen[bytes]] = []
+    # Spawned, not forked: the test session imported the sim and moto, the worker never does.
+    worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=follow_parent)
+    warming = worker.submit(no_sim.warm_up)
     try:
         log = (state / "standin.log").open("ab")
         server = subprocess.Popen([sys.executable, "-m", "tests.helpers.standin_server",
@@ -142,8 +167,10 @@ def standin(state: Path, *, latency: float = 0.3, delay: float = 0.2) -> Iterato
                # Credentials and database name only: host and port come from the tunnel.
                "HARNESS_STAGING_DSN": "postgresql://postgres@db.invalid:1/app",
                "HARNESS_PROD_DSN": "postgresql://postgres@db.invalid:1/app"}
-        yield StandIn(state, path, env, ready, apps, latency, delay)
+        warming.result()
+        yield StandIn(state, path, env, ready, apps, latency, delay, worker)
     finally:
+        worker.shutdown(wait=False)  # its exit overlaps the stand-in's
         for proc in reversed(procs):
             proc.send_signal(signal.SIGTERM)
         for proc in reversed(procs):
@@ -151,16 +178,4 @@ def standin(state: Path, *, latency: float = 0.3, delay: float = 0.2) -> Iterato
                 proc.wait(60)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-@contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    """The stand-in's environment in this process too (for ``StandIn.world``)."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        worker.shutdown()

@@ -27,6 +27,7 @@ from harness.rollback.rollout import json_path, judge
 from harness.undo import store
 from harness.world import World
 from tests import iam
+from tests.cli_worker import CliResult
 from tests.standin import ROOT, StandIn, environment, standin
 
 pytestmark = pytest.mark.slow
@@ -105,7 +106,7 @@ def assert_clean(aws: StandIn, world: World, before: Before) -> None:
     assert aws.databases() == before.databases
 
 
-def cleanup(aws: StandIn) -> subprocess.CompletedProcess[str]:
+def cleanup(aws: StandIn) -> CliResult:
     return aws.harness("cleanup", "--topology", str(aws.topology), "--tier", "staging")
 
 
@@ -141,6 +142,15 @@ def test_a_drill_killed_mid_step_is_undone_by_cleanup(aws: StandIn, tmp_path: Pa
             again.stdout
 
 
+def restored(aws: StandIn, world: World) -> bool:
+    """The restore completed: its instance is listed and its data copied (the stand-in copies
+    the data just after the instance appears; a cleanup in between would drop nothing and
+    leave the copy made after it)."""
+    instances = rds.drill_resources(world, "staging")[1]
+    return bool(instances) and {aws.instance_database("staging", i.id)
+                                for i in instances} <= aws.databases()
+
+
 def test_a_drill_killed_while_its_restore_is_in_flight_is_undone(aws: StandIn,
                                                                   tmp_path: Path) -> None:
     (aws.state / "hold-restores").touch()
@@ -155,7 +165,7 @@ def test_a_drill_killed_while_its_restore_is_in_flight_is_undone(aws: StandIn,
             kill(drill)
             (aws.state / "release").touch()
             deadline = time.monotonic() + 30
-            while not rds.drill_resources(world, "staging")[1]:
+            while not restored(aws, world):
                 assert time.monotonic() < deadline, "the restore in flight never completed"
                 time.sleep(0.05)
             first = cleanup(aws)
