@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.io.db.providers import PostgresServer
+import pytest
+
+from harness.io.db.dump import SchemaDump, dump_schema
+from harness.io.db.providers import PgDump, PostgresServer
 from harness.io.db.schema import Verdict
+from harness.migrations import roundtrip
 from harness.migrations.discovery import load
 from harness.migrations.roundtrip import RoundTrip, roundtrip_directory, roundtrip_migration
 from harness.migrations.rules import Category
@@ -29,10 +33,20 @@ def after_base(postgres: PostgresServer, write_migrations: Write, forward: str,
     return roundtrip_directory(postgres, load(d)).results[1]
 
 
-def test_the_sample_directory_round_trips(postgres: PostgresServer) -> None:
+def test_the_sample_directory_round_trips(postgres: PostgresServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    dumped: list[str] = []
+
+    def counting(dsn: str, pg_dump: PgDump) -> SchemaDump:
+        dumped.append(dsn)
+        return dump_schema(dsn, pg_dump)
+
+    monkeypatch.setattr(roundtrip, "dump_schema", counting)
     report = roundtrip_directory(postgres, load(FIXTURES / "app"))
     assert report.ok, [r.failures for r in report.results]
     assert [r.status for r in report.results] == ["passed"] * 4
+    # A, B, C, D for the first; B, C, D for each later one (its A is the previous D).
+    assert len(dumped) == 4 + 3 * 3, dumped
     assert all(r.down_vs_before is not None and r.down_vs_before.verdict is Verdict.IDENTICAL
                for r in report.results)
     data_only = report.results[-1]

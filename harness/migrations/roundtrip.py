@@ -77,19 +77,29 @@ def roundtrip_migration(dsn: str, migration: Migration, pg_dump: PgDump, *,
     before it. With ``reapply`` the database ends after up (ready for the next migration);
     without it, after down (back where it started, as the drill needs). A down that does not
     restore the schema stops the round trip there."""
-    trip = _Trip(dsn, migration, pg_dump)
+    return _round_trip(dsn, migration, pg_dump, reapply=reapply).result()
+
+
+def _round_trip(dsn: str, migration: Migration, pg_dump: PgDump, *, reapply: bool,
+                before: Schema | None = None) -> _Trip:
+    """The trip, run; ``before`` is the database's schema when the caller already dumped it
+    (the previous trip's last dump), else it is dumped first."""
+    trip = _Trip(dsn, migration, pg_dump, before)
     try:
         trip.run(reapply)
     except MigrationFailed as exc:
         trip.failures.append(exc.render())
-    return trip.result()
+    return trip
 
 
 class _Trip:
     """The state of one round trip while it runs."""
 
-    def __init__(self, dsn: str, migration: Migration, pg_dump: PgDump) -> None:
-        self.dsn, self.migration, self.pg_dump = dsn, migration, pg_dump
+    def __init__(self, dsn: str, migration: Migration, pg_dump: PgDump,
+                 before: Schema | None) -> None:
+        self.dsn, self.migration, self.pg_dump, self.before = dsn, migration, pg_dump, before
+        # The last schema dumped: the database's schema whenever the trip ends without failure.
+        self.last: Schema | None = None
         self.classification = classify(migration.version, migration.name,
                                        migration.forward.path, migration.forward.statements)
         self.failures: list[str] = []
@@ -106,7 +116,7 @@ class _Trip:
         self.classification = classify(migration.version, migration.name,
                                        migration.forward.path, migration.forward.statements,
                                        read_facts(self.dsn, migration))
-        a = self.dump()
+        a = self.before if self.before is not None else self.dump()
         self.step("up", apply_up, expect_listed=True)
         b = self.dump()
         self.classification = fold_catalog(self.classification, changes(a, b),
@@ -144,7 +154,8 @@ class _Trip:
                                      "give the same schema as the first time")
 
     def dump(self) -> Schema:
-        return dump_schema(self.dsn, self.pg_dump).schema
+        self.last = dump_schema(self.dsn, self.pg_dump).schema
+        return self.last
 
     def step(self, name: str, action: Callable[[str, Migration], object], *,
              expect_listed: bool) -> None:
@@ -178,6 +189,8 @@ def roundtrip_directory(server: PostgresServer, migrations: MigrationSet, *,
     results: list[RoundTrip] = []
     not_run: list[str] = []
     forward_only: list[str] = []
+    # One trip's last dump is the next one's "before": the database has not changed since.
+    at: Schema | None = None
     try:
         label = server_info(dsn, server.kind).label
         for migration in migrations.migrations:
@@ -187,8 +200,11 @@ def roundtrip_directory(server: PostgresServer, migrations: MigrationSet, *,
             if since is not None and migration.version <= since:
                 apply_up(dsn, migration)
                 forward_only.append(migration.version)
+                at = None
                 continue
-            results.append(roundtrip_migration(dsn, migration, pg_dump))
+            trip = _round_trip(dsn, migration, pg_dump, reapply=True, before=at)
+            results.append(trip.result())
+            at = trip.last
     finally:
         if not keep:
             server.drop_database(scratch)
