@@ -5,7 +5,6 @@ connections, and stopped when the run ends. The command runs without a shell."""
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import shlex
@@ -17,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 from harness.errors import HarnessError
 
@@ -51,7 +51,9 @@ class Tunnel:
     port: int
     local_port: int
     process: subprocess.Popen[bytes]
-    log: str  # the file holding the command's output
+    # The command's output: a file with no name (nothing is left behind however the
+    # harness ends, SIGKILL included).
+    log: IO[bytes]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -61,8 +63,7 @@ class Tunnel:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        with contextlib.suppress(OSError):
-            os.unlink(self.log)
+        self.log.close()
 
 
 class Tunnels:
@@ -85,18 +86,16 @@ class Tunnels:
     def _start(self, host: str, port: int) -> Tunnel:
         local = free_port()
         argv = command(self.template, host, port, local)
-        fd, log = tempfile.mkstemp(prefix="harness-tunnel-", suffix=".log")
+        log = tempfile.TemporaryFile(prefix="harness-tunnel-")  # noqa: SIM115 (the tunnel owns it)
         try:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=fd,
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                        stderr=subprocess.STDOUT, start_new_session=True,
                                        preexec_fn=_DIE_WITH_PARENT)
         except OSError as exc:
-            os.close(fd)
-            os.unlink(log)
+            log.close()
             raise TunnelFailed(f"cannot start the db_tunnel command for {host}:{port}: {exc}",
                                where=f"[tiers.{self.tier}] db_tunnel",
                                fix="check the command (it runs without a shell) is installed") from exc
-        os.close(fd)
         tunnel = Tunnel(host, port, local, process, log)
         deadline = time.monotonic() + self.open_timeout_s
         while not _accepts(local):
@@ -141,9 +140,9 @@ def _accepts(port: int) -> bool:
     return True
 
 
-def _tail(path: str, limit: int = 400) -> str:
+def _tail(log: IO[bytes], limit: int = 400) -> str:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()[-limit:].decode("utf-8", "replace").strip()
+        log.seek(0)
+        return log.read()[-limit:].decode("utf-8", "replace").strip()
     except OSError:
         return ""
