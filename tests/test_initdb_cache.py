@@ -59,16 +59,19 @@ def answers(server_dsn: str) -> str:
     return str(row[1])
 
 
+def start_and_use() -> str:
+    """A throwaway embedded server started, used and stopped; its version."""
+    server = open_postgres(use_docker=False)
+    try:
+        return answers(server.dsn("postgres"))
+    finally:
+        server.close()
+
+
 def test_initdb_runs_once_and_every_later_start_is_a_working_copy(
         tmp_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runs = count_initdb(monkeypatch)
-    versions = []
-    for _ in range(2):
-        server = open_postgres(use_docker=False)
-        try:
-            versions.append(answers(server.dsn("postgres")))
-        finally:
-            server.close()
+    versions = [start_and_use() for _ in range(2)]
     assert len(runs) == 1 and runs[0].parent.parent.name == f"{initdb_cache.PREFIX}{os.geteuid()}"
     assert versions[0] == versions[1]
     [template] = [p for p in runs[0].parent.parent.iterdir() if not p.name.startswith("tmp-")]
@@ -84,11 +87,7 @@ def test_a_cache_others_may_write_or_turned_off_is_not_used(
     root.mkdir()
     root.chmod(0o777)
     runs = count_initdb(monkeypatch)
-    server = open_postgres(use_docker=False)
-    try:
-        answers(server.dsn("postgres"))
-    finally:
-        server.close()
+    start_and_use()
     # pgserver's own initdb, in the server's folder; nothing written to the open cache.
     assert len(runs) == 1 and "harness-embedded-pg-" in str(runs[0])
     assert list(root.iterdir()) == []
@@ -107,9 +106,5 @@ def test_a_half_made_template_of_a_killed_start_is_swept_and_never_copied(
     half.mkdir(parents=True)
     (half / "PG_VERSION").write_text("16\n")
     runs = count_initdb(monkeypatch)
-    server = open_postgres(use_docker=False)
-    try:
-        answers(server.dsn("postgres"))
-    finally:
-        server.close()
+    start_and_use()
     assert len(runs) == 1 and not half.parent.exists()
