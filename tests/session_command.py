@@ -32,3 +32,15 @@ def use_session_sim(monkeypatch: pytest.MonkeyPatch, sim: SimBackend, *,
     for module in (rollback, rollback_data, promote, runs):
         if hasattr(module, "open_backend"):
             monkeypatch.setattr(module, "open_backend", opened)
+
+
+@contextmanager
+def on_session_sim(monkeypatch: pytest.MonkeyPatch, sim: SimBackend) -> Iterator[SimBackend]:
+    """Commands in the block run on the session's sim (``use_session_sim``); its knobs are put
+    back afterwards."""
+    options = sim.options
+    use_session_sim(monkeypatch, sim)
+    try:
+        yield sim
+    finally:
+        sim.reconfigure(options)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from session_command import use_session_sim
+from session_command import on_session_sim, use_session_sim
 
 from harness.backend.sim import SimBackend
 from harness.cli import main as cli
@@ -24,10 +24,8 @@ pytestmark = pytest.mark.sim_only
 
 @pytest.fixture
 def sim(sim_backend: SimBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimBackend]:
-    options = sim_backend.options
-    use_session_sim(monkeypatch, sim_backend)
-    yield sim_backend
-    sim_backend.reconfigure(options)
+    with on_session_sim(monkeypatch, sim_backend) as sim:
+        yield sim
 
 
 def rollback(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

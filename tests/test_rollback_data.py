@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from session_command import use_session_sim
+from session_command import on_session_sim, use_session_sim
 
 from harness.backend.sim import SimBackend
 from harness.backend.sim.gate_cycle import FailingDatabase
@@ -34,10 +34,8 @@ DOCUMENTS = "public.documents"
 @pytest.fixture
 def sim(sim_backend: SimBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimBackend]:
     """Commands in this test run on the session's sim; its knobs are put back afterwards."""
-    options = sim_backend.options
-    use_session_sim(monkeypatch, sim_backend)
-    yield sim_backend
-    sim_backend.reconfigure(options)
+    with on_session_sim(monkeypatch, sim_backend) as sim:
+        yield sim
 
 
 def command(capsys: pytest.CaptureFixture[str], reports: Path, *args: str) -> tuple[int, str, dict[str, Any]]:

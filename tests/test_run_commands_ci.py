@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from actions_support import parse_outputs
 from local_http import serve
-from session_command import use_session_sim
+from session_command import on_session_sim, use_session_sim
 
 from harness.backend.sim import SimBackend
 from harness.cli import main as cli
@@ -29,12 +29,10 @@ pytestmark = pytest.mark.sim_only
 
 @pytest.fixture
 def sim(sim_backend: SimBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimBackend]:
-    options = sim_backend.options
-    use_session_sim(monkeypatch, sim_backend)
     for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS"):
         monkeypatch.delenv(name, raising=False)
-    yield sim_backend
-    sim_backend.reconfigure(options)
+    with on_session_sim(monkeypatch, sim_backend) as sim:
+        yield sim
 
 
 @pytest.fixture

@@ -64,7 +64,14 @@ def run_harness(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     from harness.cli.main import main
     from tests.cli_worker import outcome
 
-    return outcome(lambda: checked(main(args)), _started(env))
+    def run() -> int:
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse's usage errors and --help: checked all the same
+            code = exc.code if isinstance(exc.code, int) else 1
+        return checked(code)
+
+    return outcome(run, _started(env))
 
 
 def run_features(args: list[str], env: dict[str, str]) -> dict[str, Any]:
