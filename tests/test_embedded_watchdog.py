@@ -37,12 +37,7 @@ time.sleep(600)
 
 
 def _gone(pid: int, created: float) -> bool:
-    try:
-        process = psutil.Process(pid)
-        return abs(process.create_time() - created) > 0.01 or \
-            process.status() == psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return True
+    return not embedded.same_process(pid, created)
 
 
 @pytest.mark.slow
@@ -56,7 +51,7 @@ def test_sigkill_of_the_harness_stops_its_embedded_postgresql_and_removes_its_fo
         assert line, f"the holder ended (code {holder.poll()}) before its server started"
         seen = json.loads(line)
         home, postmaster = Path(seen["home"]), int(seen["postmaster"])
-        created = psutil.Process(postmaster).create_time()
+        created = embedded.started(postmaster)
         assert home.is_dir() and not _gone(postmaster, created)
         watchdogs = [p for p in psutil.Process(holder.pid).children()
                      if "harness-pg-watchdog" in " ".join(p.cmdline())]
@@ -81,9 +76,34 @@ def test_a_folder_whose_owner_is_gone_is_swept_with_a_line_saying_so(tmp_path: P
                           capture_output=True, text=True, check=True)
     home = Path(tempfile.mkdtemp(prefix=embedded.PREFIX, dir=tmp_path))
     (home / embedded.OWNER_FILE).write_text(json.dumps(
-        {"pid": int(dead.stdout), "created": 0.0}), encoding="utf-8")
+        {"pid": int(dead.stdout), "started": 0.0}), encoding="utf-8")
     (home / embedded.DATA_DIR).mkdir()
     alive = embedded.new_home(tmp_path)  # this process's: never touched
     lines = embedded.sweep(tmp_path)
     assert lines == [f"a killed run left an embedded PostgreSQL behind: removed {home}"]
     assert not home.exists() and alive.is_dir()
+
+
+def _home_of(tmp_path: Path, pid: int, start: float) -> Path:
+    home = Path(tempfile.mkdtemp(prefix=embedded.PREFIX, dir=tmp_path))
+    (home / embedded.OWNER_FILE).write_text(json.dumps({"pid": pid, "started": start}),
+                                            encoding="utf-8")
+    (home / embedded.DATA_DIR).mkdir()
+    return home
+
+
+def test_a_folder_whose_pid_now_belongs_to_another_process_is_swept(tmp_path: Path) -> None:
+    reused = _home_of(tmp_path, os.getpid(), embedded.started(os.getpid()) - 5.0)
+    assert len(embedded.sweep(tmp_path)) == 1 and not reused.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs procfs")
+def test_a_clock_step_does_not_make_a_live_owner_look_killed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """psutil's create_time() adds the boot time the wall clock implies now; a CI machine's
+    clock moved it by a second mid-run and the sweep stopped live servers. The owner's start
+    is boot-relative, so a moved boot time changes nothing."""
+    alive = embedded.new_home(tmp_path)
+    real = psutil.boot_time()
+    monkeypatch.setattr(psutil._pslinux, "boot_time", lambda: real + 1.0)
+    assert embedded.sweep(tmp_path) == [] and alive.is_dir()

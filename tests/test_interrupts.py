@@ -68,7 +68,7 @@ class Drill:
         while self.proc.poll() is None:
             try:
                 for child in psutil.Process(self.proc.pid).children(recursive=True):
-                    self.descendants.setdefault(child.pid, child.create_time())
+                    self.descendants.setdefault(child.pid, embedded.started(child.pid))
             except psutil.Error:
                 pass
             for home in Path(tempfile.gettempdir()).glob(f"{embedded.PREFIX}*"):
@@ -83,7 +83,7 @@ class Drill:
                 return
             self.homes.add(home)
             pid = int((home / "data" / "postmaster.pid").read_text().split("\n", 1)[0])
-            self.postmasters.setdefault(pid, psutil.Process(pid).create_time())
+            self.postmasters.setdefault(pid, embedded.started(pid))
         except (OSError, ValueError, KeyError, psutil.Error):
             return
 
@@ -118,19 +118,11 @@ class Drill:
         deadline = time.monotonic() + 15
         while True:
             alive = [f"{pid} {_name(pid)}" for pid, created in
-                     {**self.descendants, **self.postmasters}.items() if _same(pid, created)]
+                     {**self.descendants, **self.postmasters}.items()
+                     if embedded.same_process(pid, created)]
             if not alive or time.monotonic() > deadline:
                 return alive
             time.sleep(0.2)
-
-
-def _same(pid: int, created: float) -> bool:
-    try:
-        process = psutil.Process(pid)
-        return abs(process.create_time() - created) < 0.01 and \
-            process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def _name(pid: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -61,10 +62,40 @@ rm -rf "$1"
 def new_home(base: Path | None = None) -> Path:
     """A fresh server folder owned by this process (``data/`` is created by initdb)."""
     home = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
-    me = psutil.Process()
-    (home / OWNER_FILE).write_text(json.dumps({"pid": me.pid, "created": me.create_time()}),
-                                   encoding="utf-8")
+    owner = {"pid": os.getpid(), "started": started(os.getpid())}
+    (home / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
     return home
+
+
+def started(pid: int) -> float:
+    """When process ``pid`` started, as a value that stays the same for its whole life and in
+    every process that asks (psutil.Error when there is no such process).
+
+    On Linux this is the start in clock ticks since boot (``/proc/<pid>/stat``), not psutil's
+    ``create_time()``: that adds the boot time as the wall clock sees it *now*, which moves
+    when the clock is stepped or slewed (it moved by a whole second during a CI run, and a
+    live harness's server was taken for a killed run's and swept)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except FileNotFoundError:
+        raise psutil.NoSuchProcess(pid) from None
+    except OSError:  # no procfs (macOS): there the start time is recorded, not derived
+        return float(psutil.Process(pid).create_time())
+    # Field 22 (starttime); the name in field 2 may hold spaces and parentheses.
+    return int(stat[stat.rindex(b")") + 2:].split()[19]) / _CLOCK_TICKS
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def same_process(pid: int, start: float) -> bool:
+    """True while ``pid`` is still the process that started at ``start`` (see ``started``)
+    and has not exited (a zombie has)."""
+    try:
+        return abs(started(pid) - start) < 1e-3 and \
+            psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def data_dir(home: Path) -> Path:
@@ -122,14 +153,11 @@ def sweep(base: Path | None = None) -> list[str]:
 def _owner_alive(home: Path) -> bool:
     try:
         owner = json.loads((home / OWNER_FILE).read_text(encoding="utf-8"))
-        pid, created = int(owner["pid"]), float(owner["created"])
+        pid, start = int(owner["pid"]), float(owner["started"])
     except (OSError, ValueError, KeyError, TypeError):
         # No (readable) owner file: a start still writing it, or not one of ours to judge.
         return time.time() - home.stat().st_mtime < _YOUNG_S
-    try:
-        return bool(abs(psutil.Process(pid).create_time() - created) < 1.0)
-    except psutil.Error:
-        return False
+    return same_process(pid, start)
 
 
 def _stop_server(data: Path) -> int | None:
