@@ -17,7 +17,6 @@ import importlib
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, NoReturn
@@ -81,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as exc:
             # A bug, not an input problem: one masked line, the traceback only on request.
             if os.environ.get(DEBUG_ENV) == "1":
+                import traceback  # only when asked for: nothing else at start-up needs it
+
                 _error(traceback.format_exc())
             _error(f"internal error: {type(exc).__name__}: {exc}",
                    f"this is a harness bug; re-run with {DEBUG_ENV}=1 for the traceback and "
