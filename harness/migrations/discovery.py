@@ -5,6 +5,7 @@ what to do, so one lint run shows everything to fix."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,9 @@ def discover(directory: Path | str, pattern: MigrationPattern | None = None) -> 
         raise ConfigError(f"migration directory {root} does not exist or is not a directory",
                           where=str(root), fix="pass the directory holding the .sql files")
     problems: list[Problem] = []
-    files = sorted(p for p in root.iterdir() if p.is_file() and p.name.endswith(".sql"))
+    # scandir knows each entry's type from the directory listing: no stat per file.
+    files = [root / name for name in sorted(
+        e.name for e in os.scandir(root) if e.name.endswith(".sql") and e.is_file())]
     downs = {p.name: p for p in files if p.name.endswith(pattern.down_suffix)}
     forwards: dict[str, list[tuple[Path, str]]] = {}
     for path in files:
@@ -198,7 +201,8 @@ def load(directory: Path | str, pattern: MigrationPattern | None = None) -> Migr
 
 def _load_migration(version: str, path: Path, down_path: Path,
                     problems: list[Problem]) -> Migration:
-    forward = _read(path, problems)
+    forward_text = _read(path, problems)
+    forward = _parse(path, forward_text, problems) if forward_text is not None else None
     if forward is not None and not forward.statements and not forward.problems:
         problems.append(Problem("empty-forward", path, None,
                                 "forward file holds no SQL statement",
@@ -213,10 +217,11 @@ def _load_migration(version: str, path: Path, down_path: Path,
                                 "cannot be undone, a down holding only the comment "
                                 "'-- harness:irreversible: <why>')"))
         return Migration(version, path.name.removesuffix(".sql"), fwd, None)
-    down = _read(down_path, problems)
-    if down is None:
+    down_text = _read(down_path, problems)
+    if down_text is None:
         return Migration(version, path.name.removesuffix(".sql"), fwd, None)
-    irreversible = _irreversible_marker(down_path)
+    down = _parse(down_path, down_text, problems)
+    irreversible = _irreversible_marker(down_text)
     if down.statements:
         _check_executable(down_path, down, problems)
         if irreversible is not None:
@@ -238,13 +243,16 @@ def _load_migration(version: str, path: Path, down_path: Path,
                      SqlFile(down_path, down.statements), irreversible)
 
 
-def _read(path: Path, problems: list[Problem]) -> ParsedSql | None:
+def _read(path: Path, problems: list[Problem]) -> str | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem("unreadable", path, None, f"cannot read the file: {exc}",
                                 "save it as UTF-8 text"))
         return None
+
+
+def _parse(path: Path, text: str, problems: list[Problem]) -> ParsedSql:
     parsed = parse_sql(text)
     for problem in parsed.problems:
         problems.append(Problem("syntax-error", path, problem.line,
@@ -262,8 +270,8 @@ def _check_executable(path: Path, parsed: ParsedSql, problems: list[Problem]) ->
                                 found.fix, found.statement.column))
 
 
-def _irreversible_marker(path: Path) -> Irreversible | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+def _irreversible_marker(text: str) -> Irreversible | None:
+    for number, line in enumerate(text.splitlines(), start=1):
         match = IRREVERSIBLE_MARKER.match(line)
         if match:
             return Irreversible(number, match["reason"].strip())
