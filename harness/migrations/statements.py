@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from itertools import accumulate
 
 from pglast import ast
 from pglast import parse_sql as pg_parse
@@ -58,7 +59,9 @@ class _Positions:
     """Character offset -> (line, column), both 1-based."""
 
     def __init__(self, text: str) -> None:
-        self._starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        # Per line, not per character: split and accumulate run in C.
+        lines = text.split("\n")
+        self._starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
 
     def at(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(self._starts, offset) - 1
