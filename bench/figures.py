@@ -13,8 +13,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -46,19 +47,30 @@ def rounds(actions: dict[str, Callable[[], object]], runs: int) -> dict[str, flo
     return {name: statistics.median(found) for name, found in times.items()}
 
 
-def process(*argv: str, ok: Sequence[int] = (0,)) -> Callable[[], object]:
+def process(*argv: str, ok: Sequence[int] = (0,),
+            env: Mapping[str, str] | None = None) -> Callable[[], object]:
     """An action that runs ``argv`` to its end, output discarded; an unexpected exit code
     stops the bench (a crashed baseline is no baseline)."""
     def run() -> None:
-        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         if done.returncode not in ok:
             raise SystemExit(f"{argv[0]} exited {done.returncode}: {done.stderr.decode()[-500:]}")
     return run
 
 
-def python_startup() -> Callable[[], object]:
+def python_startup(env: Mapping[str, str] | None = None) -> Callable[[], object]:
     """The same interpreter starting and doing nothing: every CLI's floor."""
-    return process(sys.executable, "-c", "pass")
+    return process(sys.executable, "-c", "pass", env=env)
+
+
+def bytecode_env(prefix: Path) -> dict[str, str]:
+    """The environment to time a Python command as installed, i.e. run from bytecode (pip
+    compiles a package when it installs it): under PYTHONDONTWRITEBYTECODE=1 a checkout has
+    no ``__pycache__`` and every run would compile each of its modules again. The bytecode
+    goes under ``prefix``, not into the tree; run each command once before timing it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    return env
 
 
 def fmt(seconds: float) -> str:
