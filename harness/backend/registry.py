@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from harness.backend.base import Backend
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # base imports boto3 and psycopg: only the backend being opened loads them
+    from harness.backend.base import Backend
     from harness.runconfig import RunConfig
 
 

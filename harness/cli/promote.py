@@ -19,8 +19,6 @@ from harness.backend.registry import open_backend
 from harness.cli import preflight, publish, terminal
 from harness.cli.common import add_run_options, check_text, run_config
 from harness.errors import ConfigError
-from harness.promote import promote
-from harness.world import World
 
 
 def register(sub: Any) -> None:
@@ -45,6 +43,11 @@ def register(sub: Any) -> None:
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
+    # The world (boto3, psycopg) loads only when the command runs (`workflows check` builds
+    # this parser too).
+    from harness.promote import promote
+    from harness.world import World
+
     run = run_config(args, kind="promote", reports_dir=Path(args.reports).resolve())
     check_text("--reason", args.reason)
     if args.signed_off_by is not None:

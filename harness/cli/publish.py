@@ -24,11 +24,9 @@ from harness import interrupts, notify
 from harness.cli import github, terminal
 from harness.errors import HarnessError
 from harness.evidence.journal import Journal, Stopped
-from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.machine import REPORT_FILE, error_annotations, outputs, run_json
 from harness.report.markdown import render_markdown
-from harness.report.publish import write_run
 from harness.rollback.phases import PhaseLog
 from harness.runconfig import RunConfig
 from harness.topology import Topology
@@ -74,6 +72,11 @@ def write(journal: Journal, run: RunConfig, *, stopped: bool = False) -> tuple[D
     """Finish ``journal`` and write the run folder (evidence redacted and validated, every
     rendering); the evidence as written and the folder. A stopped run says where it
     stopped, whether its undo ran, and what it left (``harness.interrupts``)."""
+    # The schema validator (jsonschema) and the templates (jinja2) load only when a run
+    # writes its folder: every run command's parser takes this module's options.
+    from harness.evidence.writer import read_evidence
+    from harness.report.publish import write_run
+
     stop = None
     if stopped:
         signum = interrupts.received() or signal.SIGINT

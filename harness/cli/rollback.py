@@ -17,10 +17,8 @@ from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.cli.options import whole_number
 from harness.evidence.journal import Decision, RollbackRecord
-from harness.rollback import layer1
 from harness.rollback.phases import LAYER1_FEATURE, PhaseLog
 from harness.rto import APPLICATION_RTO
-from harness.world import World
 
 _ROLLBACK_HELP = """\
 Point a tier's ECS service back at an earlier task-definition revision (default: the
@@ -58,8 +56,12 @@ def register(sub: Any) -> None:
 
 
 def _rollback(args: argparse.Namespace, console: Console) -> int:
+    # The world (boto3, psycopg) loads only when the command runs (`workflows check` builds
+    # this parser too).
     from harness.cli import terminal
     from harness.cli.runs import print_summary
+    from harness.rollback import layer1
+    from harness.world import World
 
     run = run_config(args, kind="rollback", reports_dir=Path(args.reports).resolve())
     record.check_options(args)

@@ -15,10 +15,8 @@ from harness.cli.common import add_run_options, run_config
 from harness.cli.exits import EXIT_FAIL, EXIT_PASS
 from harness.cli.parsing import subcommand_parser
 from harness.evidence.journal import Decision, RollbackRecord
-from harness.rollback import data
 from harness.rollback.phases import DATA_FEATURE, PhaseLog
 from harness.rto import DATA_RTO
-from harness.world import World
 
 _HELP = """\
 Take one migration back on a tier, in the runbook's order. The application must already
@@ -62,8 +60,12 @@ def register(rollback: argparse.ArgumentParser) -> None:
 
 
 def _data(args: argparse.Namespace, console: Console) -> int:
+    # The world (boto3, psycopg) and the migration parser (pglast) load only when the
+    # command runs (`workflows check` builds this parser too).
     from harness.cli import terminal
     from harness.cli.runs import print_summary
+    from harness.rollback import data
+    from harness.world import World
 
     run = run_config(args, kind="rollback", reports_dir=Path(args.reports).resolve())
     record.check_options(args)

@@ -20,7 +20,6 @@ from harness.cli.report import add_screenshot_option, maybe_screenshot
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.journal import new_run_id
 from harness.evidence.verdict import document_verdict
-from harness.evidence.writer import read_evidence
 from harness.redact import Redactor
 from harness.report.format import (
     STATUS_LABEL,
@@ -33,7 +32,6 @@ from harness.report.format import (
 )
 from harness.report.gate import item_reason, item_ref, sequencing, verdict_json
 from harness.report.outcome import outcome
-from harness.report.publish import write_renderings
 from harness.runconfig import RunConfig
 
 DEFAULT_REPORTS = "reports"
@@ -80,6 +78,7 @@ def _gate(args: argparse.Namespace, console: Console) -> int:
 
 def run_features(args: argparse.Namespace, console: Console, *, kind: str, marker: str) -> int:
     from harness.backend.registry import prepare
+    from harness.evidence.writer import read_evidence
 
     if args.list_faults:
         return list_faults(console, kind)
@@ -229,6 +228,11 @@ def print_gate_summary(doc: dict[str, Any], console: Console) -> None:
 def _report(args: argparse.Namespace, console: Console) -> int:
     """Re-render a run folder. The verdict shown and returned is the one its checks give,
     whatever the file's ``verdict`` says (an edited verdict is reported, never trusted)."""
+    # The schema validator (jsonschema) and the templates (jinja2) load only when a command
+    # of this module runs (`workflows check` builds its parser too).
+    from harness.evidence.writer import read_evidence
+    from harness.report.publish import write_renderings
+
     run_dir = Path(args.run_dir)
     doc = read_evidence(run_dir)
     recomputed = document_verdict(doc)
