@@ -28,6 +28,8 @@ OWNER_FILE = "owner.json"
 DATA_DIR = "data"
 # A folder that has no owner file yet is being made by a start still under way.
 _YOUNG_S = 120.0
+_PROCFS = Path("/proc/self/stat").exists()
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if _PROCFS else 100
 
 # $1 = the server's folder. `read` returns "done" when the harness stopped the server itself,
 # or nothing at EOF: the harness died (any way, SIGKILL included), maybe while the server was
@@ -69,31 +71,34 @@ def new_home(base: Path | None = None) -> Path:
 
 def started(pid: int) -> float:
     """When process ``pid`` started, as a value that stays the same for its whole life and in
-    every process that asks (psutil.Error when there is no such process).
+    every process that asks (psutil.NoSuchProcess when there is none, psutil.AccessDenied
+    when this user may not look at it).
 
-    On Linux this is the start in clock ticks since boot (``/proc/<pid>/stat``), not psutil's
-    ``create_time()``: that adds the boot time as the wall clock sees it *now*, which moves
-    when the clock is stepped or slewed (it moved by a whole second during a CI run, and a
-    live harness's server was taken for a killed run's and swept)."""
+    With procfs this is the start in clock ticks since boot (``/proc/<pid>/stat``), not
+    psutil's ``create_time()``: that adds the boot time as the wall clock sees it *now*, which
+    moves when the clock is stepped or slewed (it moved by a whole second during a CI run, and
+    a live harness's server was taken for a killed run's and swept)."""
+    if not _PROCFS:  # macOS: there the start time is recorded, not derived from the clock
+        return float(psutil.Process(pid).create_time())
     try:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         raise psutil.NoSuchProcess(pid) from None
-    except OSError:  # no procfs (macOS): there the start time is recorded, not derived
-        return float(psutil.Process(pid).create_time())
+    except PermissionError:
+        raise psutil.AccessDenied(pid) from None
     # Field 22 (starttime); the name in field 2 may hold spaces and parentheses.
     return int(stat[stat.rindex(b")") + 2:].split()[19]) / _CLOCK_TICKS
 
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
 def same_process(pid: int, start: float) -> bool:
     """True while ``pid`` is still the process that started at ``start`` (see ``started``)
-    and has not exited (a zombie has)."""
+    and has not exited (a zombie has). A process this user may not look at counts as the
+    same: nothing is judged gone on what cannot be seen."""
     try:
         return abs(started(pid) - start) < 1e-3 and \
             psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.AccessDenied:
+        return True
     except psutil.Error:
         return False
 
