@@ -22,12 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Opens a throwaway embedded server, prints its folder and postmaster pid, then waits to die.
 _HOLDER = """
-import json, os, tempfile, time
-from pathlib import Path
+import json, os, time
 from harness.io.db import embedded
 from harness.io.db.providers import open_postgres
 server = open_postgres(use_docker=False)
-for home in Path(tempfile.gettempdir()).glob(embedded.PREFIX + "*"):
+for home in embedded.homes():
     owner = home / embedded.OWNER_FILE
     if owner.is_file() and json.loads(owner.read_text())["pid"] == os.getpid():
         pid = int((home / "data" / "postmaster.pid").read_text().split()[0])

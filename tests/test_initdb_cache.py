@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness.io.db import initdb_cache
+from harness.io.db import initdb_cache, scratch
 from harness.io.db.providers import open_postgres
 
 pytestmark = pytest.mark.slow
@@ -25,8 +25,8 @@ def tmp_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Cache and embedded homes under a fresh folder of their own in the system's temporary
     folder (not under pytest's: another xdist worker resets its parents' modes, and pgserver's
     own user, when run as root, must traverse them)."""
-    root = Path(tempfile.mkdtemp(prefix="harness-initdb-test-", dir=tempfile.gettempdir()))
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    root = Path(tempfile.mkdtemp(prefix="harness-initdb-test-", dir=scratch.root()))
+    monkeypatch.setenv(scratch.SCRATCH_ENV, str(root))
     monkeypatch.delenv(initdb_cache.CACHE_ENV, raising=False)
     yield root
     shutil.rmtree(root, ignore_errors=True)

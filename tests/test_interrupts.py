@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -71,7 +70,7 @@ class Drill:
                     self.descendants.setdefault(child.pid, embedded.started(child.pid))
             except psutil.Error:
                 pass
-            for home in Path(tempfile.gettempdir()).glob(f"{embedded.PREFIX}*"):
+            for home in embedded.homes():
                 self._note_home(home)
             time.sleep(0.1)
 

@@ -1,6 +1,7 @@
 """The embedded PostgreSQL's lifetime is the harness process's, however that process ends.
 
-Each embedded server lives in its own folder ``<tmp>/harness-embedded-pg-*/`` holding
+Each embedded server lives in its own folder ``<scratch>/harness-embedded-pg-*/`` (the folder
+``harness.io.db.scratch`` picks: in memory when there is room) holding
 ``owner.json`` (the process that started it) and ``data/`` (the data directory). A watchdog
 (a tiny shell in its own session, so a terminal's Ctrl-C does not reach it) waits on a pipe
 whose only writer is the harness: when the harness ends, even by SIGKILL, the pipe closes and
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from harness.io.db import scratch
 
 PREFIX = "harness-embedded-pg-"
 OWNER_FILE = "owner.json"
@@ -63,7 +66,7 @@ rm -rf "$1"
 
 def new_home(base: Path | None = None) -> Path:
     """A fresh server folder owned by this process (``data/`` is created by initdb)."""
-    home = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
+    home = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base or scratch.root()))
     owner = {"pid": os.getpid(), "started": started(os.getpid())}
     (home / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
     return home
@@ -138,11 +141,11 @@ class Watchdog:
 
 
 def sweep(base: Path | None = None) -> list[str]:
-    """Remove what killed runs left in ``base`` (default: the temp folder): each server
-    folder whose owner process is gone, its server stopped first. One line per removal."""
-    root = Path(base or tempfile.gettempdir())
+    """Remove what killed runs left in ``base`` (default: every folder a run may have used,
+    ``scratch.roots()``): each server folder whose owner process is gone, its server stopped
+    first. One line per removal."""
     lines = []
-    for home in sorted(root.glob(f"{PREFIX}*")):
+    for home in homes(base):
         if not home.is_dir() or _owner_alive(home):
             continue
         pid = _stop_server(data_dir(home))
@@ -153,6 +156,11 @@ def sweep(base: Path | None = None) -> list[str]:
         server = f"stopped its PostgreSQL (pid {pid}) and " if pid else ""
         lines.append(f"a killed run left an embedded PostgreSQL behind: {server}removed {home}")
     return lines
+
+
+def homes(base: Path | None = None) -> list[Path]:
+    """The server folders in ``base`` (default: every folder a run may have used)."""
+    return sorted(h for r in ([base] if base else scratch.roots()) for h in r.glob(f"{PREFIX}*"))
 
 
 def _owner_alive(home: Path) -> bool:

@@ -2,7 +2,8 @@
 
 ``initdb`` is most of an embedded PostgreSQL's start: about 1.5 s of CPU, against about
 0.2 s for the server itself (``bench/drill_wall.py`` prints both). The first throwaway
-start on a machine runs it once into a cache folder, ``<tmp>/harness-pg-initdb-<uid>/<key>``,
+start on a machine runs it once into a cache folder, ``<scratch>/harness-pg-initdb-<uid>/<key>``
+(``<scratch>``: the folder ``harness.io.db.scratch`` picks, in memory when there is room),
 keyed by the server binary (path, size, mtime) and the initdb options; every later start copies
 that folder (about 40 MB, tens of milliseconds). The copy is exactly what initdb would have
 written: the same binary, the same options, a cluster nobody has started.
@@ -25,6 +26,8 @@ import tempfile
 from pathlib import Path
 
 import psutil
+
+from harness.io.db import scratch
 
 CACHE_ENV = "HARNESS_PG_INITDB_CACHE"
 PREFIX = "harness-pg-initdb-"
@@ -83,7 +86,7 @@ def _template() -> Path | None:
 
 def _root() -> Path | None:
     """This user's cache folder, or None when it is not safely this user's alone."""
-    root = Path(tempfile.gettempdir()) / f"{PREFIX}{os.geteuid()}"
+    root = scratch.root() / f"{PREFIX}{os.geteuid()}"
     with contextlib.suppress(FileExistsError):
         # 0711: pgserver's own user (when run as root) must traverse it to run initdb.
         root.mkdir(mode=0o711)
