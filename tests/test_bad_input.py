@@ -455,6 +455,15 @@ def _(tmp: Path) -> Case:
                 absent=(SECRET,))
 
 
+@case("pg-scratch-not-a-folder")
+def _(tmp: Path) -> Case:
+    (tmp / "file").write_text("x")
+    return Case(["drill", "--reports", str(tmp / "r")], 2,
+                ("the preflight found 1 problem(s)", "$HARNESS_PG_SCRATCH",
+                 f"{tmp / 'file'} is not a folder this user can write"),
+                env={"HARNESS_PG_SCRATCH": str(tmp / "file")})
+
+
 @case("aws-drill-without-credentials")
 def _(tmp: Path) -> Case:
     return Case(["drill", "--backend", "aws", "--reports", str(tmp / "r")], 2,

@@ -4,7 +4,8 @@ once and listed together (exit 2), so nothing is half done for want of a setting
 Checked: the reports folder can be written; GitHub's output files can be appended to; on
 real accounts, for every tier the command reads or writes, credentials exist and act in that
 tier's own account (both accounts named when they differ), and every endpoint and database
-DSN the run needs answers; in the sim, the external PostgreSQL it was given answers.
+DSN the run needs answers; in the sim, the external PostgreSQL it was given answers, or the
+folder its embedded server would go in (``HARNESS_PG_SCRATCH``) can be written.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def check(run: RunConfig, scope: Needs, world: World | None = None) -> None:
         problem = _connect_problem(run.sim.postgres_dsn)
         if problem:
             problems.append(f"${SIM_POSTGRES_DSN_ENV}: {problem}")
+    else:
+        problems += _scratch_problems()
     if problems:
         redactor = Redactor.from_env(run.topology.secret_env_names)
         raise ConfigError(
@@ -190,6 +193,17 @@ def github_smoke_problems(run: RunConfig, tier: Tier) -> list[str]:
 def _unset(tier: Tier, names: tuple[str, ...], what: str) -> list[str]:
     return [f"${name} (tier '{tier.name}' {what}) is not set: export it" for name in names
             if not os.environ.get(name)]
+
+
+def _scratch_problems() -> list[str]:
+    """The folder the sim's embedded server would be put in can be used."""
+    from harness.io.db import scratch
+
+    try:
+        scratch.root()
+    except ConfigError as exc:
+        return [f"${exc.where}: {exc.what}: create it, or unset it to use the default"]
+    return []
 
 
 def _connect_problem(dsn: str) -> str | None:
