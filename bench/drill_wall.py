@@ -4,8 +4,9 @@ its floor, every part of which is measured on its own in the same run:
 - imports: a new process importing exactly the modules the drill imported;
 - PostgreSQL start: the embedded server started (and stopped) by a process of its own;
 - moto's first seeding: both tiers seeded into a fresh moto by a process of its own;
-- the checks' own work: the drill's check durations from its evidence (step work and the
-  deliberate rollout latencies, without the setup between scenarios).
+- the checks' own work: the drill's check durations from its evidence (step work, the
+  deliberate rollout latencies, and each check's verified undo, which its verdict waits for;
+  not the setup between scenarios).
 
 floor = imports + max(PostgreSQL start, moto's first seeding) + checks (the drill overlaps the
 server's start with the seeding). Also the drill against `python -c pass`.
@@ -25,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from figures import Row, fmt, load, print_table, process, python_startup
 
@@ -71,6 +73,9 @@ with mock_aws():
 """
 
 
+UNDO_LINE = "cleanup: took "
+
+
 def reported(code: str) -> Callable[[], float]:
     """A part measured by a process of its own: the seconds it prints (its imports and
     start-up are the imports figure's, not this part's)."""
@@ -82,13 +87,24 @@ def reported(code: str) -> Callable[[], float]:
     return run
 
 
+def undo_seconds(doc: dict[str, Any]) -> float:
+    """What the checks' finalisers took (their "cleanup: took S s" lines): in the checks'
+    durations, printed apart to compare with the floor before undo time was counted."""
+    total = 0.0
+    for check in doc["checks"]:
+        for line in str(check["detail"]).splitlines():
+            if line.startswith(UNDO_LINE):
+                total += float(line[len(UNDO_LINE):].split()[0])
+    return total
+
+
 def main(argv: list[str]) -> int:
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     head = argv[: argv.index("--")] if "--" in argv else argv
     runs = int(head[0]) if head else 3
     load_before = load()
     parts: dict[str, list[float]] = {"drill": [], "startup": [], "imports": [], "postgres": [],
-                                     "seeding": [], "checks": []}
+                                     "seeding": [], "checks": [], "undo": []}
     verdicts: list[str] = []
     startup, postgres, seeding = python_startup(), reported(POSTGRES_START), reported(MOTO_SEEDING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +119,7 @@ def main(argv: list[str]) -> int:
             verdicts.append("PASS" if done.returncode == 0 else f"exit {done.returncode}")
             doc = json.loads((reports / "latest" / "evidence.json").read_text())
             parts["checks"].append(sum(c["duration_s"] for c in doc["checks"]))
+            parts["undo"].append(undo_seconds(doc))
             print(f"drill run {n + 1}: {parts['drill'][-1]:6.2f} s  ({verdicts[-1]})", flush=True)
             for name, action in (("startup", startup), ("imports", imports)):
                 started = time.monotonic()
@@ -113,15 +130,19 @@ def main(argv: list[str]) -> int:
         count = len(modules.read_text().split())
     t = {name: statistics.median(found) for name, found in parts.items()}
     floor = t["imports"] + max(t["postgres"], t["seeding"]) + t["checks"]
+    no_undo = floor - t["undo"]
     print_table(f"Cold drill (harness drill {' '.join(extra)}; verdicts: {', '.join(verdicts)})", [
         Row("drill, cold, whole process", t["drill"], "its floor (below)", floor),
+        Row("drill, cold, whole process", t["drill"], "its floor, the checks' undo left out",
+            no_undo),
         Row("drill, cold, whole process", t["drill"], "python -c pass", t["startup"]),
         Row("drill, cold, whole process", t["drill"], f"start-up + import its {count} modules",
             t["imports"]),
     ], load_before=load_before, runs=runs)
     print(f"  floor {fmt(floor)} = imports {fmt(t['imports'])} + max(PostgreSQL start "
           f"{fmt(t['postgres'])}, moto's first seeding {fmt(t['seeding'])}) + the checks' own "
-          f"work {fmt(t['checks'])} (with the deliberate rollout latencies)")
+          f"work {fmt(t['checks'])} (with the deliberate rollout latencies and each check's "
+          f"verified undo, {fmt(t['undo'])})")
     print(f"  above the floor: {fmt(t['drill'] - floor)} (sim resets between scenarios, "
           "pytest's own collection and reporting, writing the run folder, stopping)")
     return 0

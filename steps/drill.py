@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from pytest_bdd import given, then, when
@@ -58,7 +60,21 @@ def broken_image(world: World, run_config: RunConfig, journal: Journal,
     with interrupts.undo(f"tier {run_config.tier}: drill {journal.run_id}'s broken task-definition "
                          "revision (and the service, if it still runs it)") as go:
         if go:
-            cleaned_up(check, drill.cleanup())
+            with undo_of(check):
+                cleaned_up(check, drill.cleanup())
+
+
+@contextmanager
+def undo_of(check: CheckRecord) -> Iterator[None]:
+    """Around a finaliser's undo: its time is counted in the check's duration (the check's
+    verdict waits for it) and said in its detail."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        seconds = time.monotonic() - started
+        check.note(f"cleanup: took {seconds:.2f} s, counted in this check's duration")
+        check.add_undo_time(seconds)
 
 
 def cleaned_up(check: CheckRecord, summary: CleanupSummary) -> None:

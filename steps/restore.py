@@ -23,7 +23,7 @@ from harness.runconfig import RunConfig
 from harness.world import World
 
 from .common import recorded as recorded_revert
-from .drill import cleaned_up
+from .drill import cleaned_up, undo_of
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -41,7 +41,8 @@ def data_drill(world: World, run_config: RunConfig, journal: Journal,
                          "snapshot, its canary rows, and the DB-host secret if it names the "
                          "copy") as go:
         if go:
-            cleaned_up(check, drill.cleanup())
+            with undo_of(check):
+                cleaned_up(check, drill.cleanup())
 
 
 # --- drill step 4 -----------------------------------------------------------------------------
@@ -123,10 +124,11 @@ def layer2(world: World, run_config: RunConfig, journal: Journal, check: CheckRe
     """A Layer-2 rehearsal on the run's tier; what it restores is removed afterwards."""
     rehearsal = Layer2Rehearsal(DataDrill(world, run_config.tier, journal.run_id), tmp_path)
     yield rehearsal
-    summary, lines = rehearsal.cleanup()
-    for line in lines:
-        check.note(f"cleanup: {line}")
-    cleaned_up(check, summary)
+    with undo_of(check):
+        summary, lines = rehearsal.cleanup()
+        for line in lines:
+            check.note(f"cleanup: {line}")
+        cleaned_up(check, summary)
 
 
 @given("the tier's data fingerprinted and a pre-promotion snapshot taken")

@@ -19,7 +19,7 @@ from harness.undo.summary import ECS_KINDS, CleanupSummary
 from harness.world import World
 
 from .common import recorded
-from .drill import cleaned_up
+from .drill import cleaned_up, undo_of
 
 REASON = "harness rollback feature"
 
@@ -46,8 +46,9 @@ class Rehearsal:
 def rehearsal(world: World, journal: Journal, check: CheckRecord) -> Iterator[Rehearsal]:
     done = Rehearsal(world, journal.run_id)
     yield done
-    for summary in done.undo():
-        cleaned_up(check, summary)
+    with undo_of(check):
+        for summary in done.undo():
+            cleaned_up(check, summary)
 
 
 @given(parsers.parse('tier "{tier}" runs its newest revision'), target_fixture="noted")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import jsonschema
@@ -40,6 +41,21 @@ def test_drill_writes_schema_valid_evidence_and_summary(default_drill: DrillRun)
     (data,) = [m for m in doc["measurements"] if m["name"] == "data RTO"]
     at = {p["name"]: p["offset_s"] for p in data["phases"]}
     assert at[APP_HEALTHY] - at[DATA_VERIFIED] >= 0.2, at
+
+
+def test_a_drill_checks_duration_counts_its_verified_undo(default_drill: DrillRun) -> None:
+    """Step 1's undo puts the service back (a real rollout): the check's verdict waits for
+    it, so its duration holds the call's steps and then the undo, and ends when that does."""
+    doc = json.loads((default_drill.reports / "latest" / "evidence.json").read_text())
+    (step1,) = [c for c in doc["checks"] if "step1" in c["tags"]]
+    took = [line for line in step1["detail"].splitlines() if line.startswith("cleanup: took ")]
+    assert len(took) == 1, step1["detail"]
+    undo_s = float(took[0].split()[2])
+    assert undo_s >= 0.2  # the service rolled back: at least the sim's rollout latency
+    steps_s = sum(s["duration_s"] for s in step1["steps"])
+    assert step1["duration_s"] >= steps_s + undo_s - 0.01, (step1["duration_s"], steps_s, undo_s)
+    started, finished = (datetime.fromisoformat(step1[k]) for k in ("started_at", "finished_at"))
+    assert abs((finished - started).total_seconds() - step1["duration_s"]) < 0.25
 
 
 def test_drill_on_prod_is_refused_with_exit_2(cli: Cli, tmp_path: Path) -> None:

@@ -88,6 +88,15 @@ class CheckRecord:
     def link(self, label: str, url: str) -> None:
         self.links.append({"label": label, "url": url})
 
+    def add_undo_time(self, seconds: float) -> None:
+        """The check's undo (its finaliser's verified cleanup) took ``seconds`` after its call
+        ended: the check's verdict waited for it, so its time is the check's. A check still
+        open is left alone (its end counts everything)."""
+        if self.finished is None:
+            return
+        self.duration_s += seconds
+        self.finished = utcnow()
+
     def attach(self, name: str, kind: Literal["text", "diff", "table", "json"], content: Any) -> None:
         self.attachments.append({"name": name, "kind": kind, "content": content})
 
