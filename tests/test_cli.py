@@ -45,7 +45,7 @@ def test_drill_writes_schema_valid_evidence_and_summary(default_drill: DrillRun)
 
 def test_a_drill_checks_duration_counts_its_verified_undo(default_drill: DrillRun) -> None:
     """Step 1's undo puts the service back (a real rollout): the check's verdict waits for
-    it, so its duration holds the call's steps and then the undo, and ends when that does."""
+    it, so its duration holds the call's steps and then the undo, and it ends when that does."""
     doc = json.loads((default_drill.reports / "latest" / "evidence.json").read_text())
     (step1,) = [c for c in doc["checks"] if "step1" in c["tags"]]
     took = [line for line in step1["detail"].splitlines() if line.startswith("cleanup: took ")]
@@ -54,8 +54,9 @@ def test_a_drill_checks_duration_counts_its_verified_undo(default_drill: DrillRu
     assert undo_s >= 0.2  # the service rolled back: at least the sim's rollout latency
     steps_s = sum(s["duration_s"] for s in step1["steps"])
     assert step1["duration_s"] >= steps_s + undo_s - 0.01, (step1["duration_s"], steps_s, undo_s)
+    # It ends when its undo ended (a gap between the call's end and the undo only adds).
     started, finished = (datetime.fromisoformat(step1[k]) for k in ("started_at", "finished_at"))
-    assert abs((finished - started).total_seconds() - step1["duration_s"]) < 0.25
+    assert (finished - started).total_seconds() >= step1["duration_s"] - 0.05, step1
 
 
 def test_drill_on_prod_is_refused_with_exit_2(cli: Cli, tmp_path: Path) -> None:
