@@ -22,7 +22,8 @@ def test_the_named_folder_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert scratch.root() == tmp_path
     home = embedded.new_home()
     assert home.parent == tmp_path and home.name.startswith(embedded.PREFIX)
-    assert embedded.homes() == [home]
+    # The default look covers it (other servers may sit in the temporary folder meanwhile).
+    assert home in embedded.homes() and embedded.homes(tmp_path) == [home]
 
 
 @pytest.mark.parametrize("name", ["missing", "a-file"])
