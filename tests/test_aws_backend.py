@@ -175,9 +175,10 @@ def test_plan_and_refusals_through_the_cli_change_nothing(aws: StandIn) -> None:
 
 
 @pytest.mark.parametrize("tier", ["staging", "prod"])
-def test_a_rollback_through_the_cli_recovers(aws: StandIn, tier: str) -> None:
+def test_a_rollback_through_the_cli_recovers(aws: StandIn, tier: str, tmp_path: Path) -> None:
     run = aws.harness("rollback", "--backend", "aws", "--topology", str(aws.topology), "--tier",
-                      tier, "--reason", "INC-3 rehearsal on the stand-in", "--allow-prod-write")
+                      tier, "--reason", "INC-3 rehearsal on the stand-in", "--allow-prod-write",
+                      "--reports", str(tmp_path))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "application RTO met" in run.stdout
 
