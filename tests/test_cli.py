@@ -66,6 +66,15 @@ def test_drill_on_prod_is_refused_with_exit_2(cli: Cli, tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
+def test_a_refused_prod_rollback_leaves_no_reports_folder(cli: Cli, tmp_path: Path) -> None:
+    """The preflight checks that the reports folder can be written; a run the tier guard
+    refuses after it leaves no folder made for that check."""
+    reports = tmp_path / "new" / "reports"
+    out = cli("rollback", "--tier", "prod", "--reason", "INC-9", "--reports", str(reports))
+    assert out.returncode == 2 and "--allow-prod-write" in out.stderr, out.stderr
+    assert not (tmp_path / "new").exists()
+
+
 def test_unknown_sim_fault_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     out = cli("drill", "--sim-fault", "no-such-fault", "--reports", str(tmp_path))
     assert out.returncode == 2 and "no-such-fault" in out.stderr

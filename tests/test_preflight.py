@@ -60,7 +60,11 @@ def test_a_drill_checks_only_its_own_tier(other_account: None, tmp_path: Path,
 
 def test_the_reports_folder_must_be_a_writable_folder(tmp_path: Path) -> None:
     assert preflight.reports_problems(tmp_path / "new" / "reports") == []
-    assert (tmp_path / "new" / "reports").is_dir()
+    # Checked, not kept: the folders it made for the check are gone again.
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "kept").mkdir()
+    assert preflight.reports_problems(tmp_path / "kept") == []
+    assert (tmp_path / "kept").is_dir() and not any((tmp_path / "kept").iterdir())
     (tmp_path / "file").write_text("x")
     assert "is a file" in preflight.reports_problems(tmp_path / "file")[0]
     assert "cannot be written" in preflight.reports_problems(tmp_path / "file" / "r")[0]

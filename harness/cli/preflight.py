@@ -10,6 +10,7 @@ folder its embedded server would go in (``HARNESS_PG_SCRATCH``) can be written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import tempfile
@@ -115,15 +116,22 @@ def check_world(world: World, tiers: tuple[str, ...]) -> None:
 
 
 def reports_problems(reports: Path) -> list[str]:
-    """The reports folder exists as a folder (or can be made) and a file can be written in it."""
+    """The reports folder exists as a folder (or can be made) and a file can be written in it.
+    Folders made for the test are removed again: a run refused after the preflight (the tier
+    guard, a lock) leaves nothing behind; the run's writer makes them when it writes."""
     if reports.exists() and not reports.is_dir():
         return [f"--reports {reports} is a file, not a folder: pass a folder"]
+    made = [p for p in (reports, *reports.parents) if not p.exists()]  # deepest first
     try:
         reports.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=reports, prefix=".preflight-"):
             pass
     except OSError as exc:
         return [f"--reports {reports} cannot be written ({exc.strerror}): pass a writable folder"]
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return []
 
 
