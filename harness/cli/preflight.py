@@ -210,7 +210,7 @@ def _scratch_problems() -> list[str]:
     try:
         scratch.root()
     except ConfigError as exc:
-        return [f"${exc.where}: {exc.what}: create it, or unset it to use the default"]
+        return [f"${exc.where}: {exc.what}: {exc.fix}"]
     return []
 
 
